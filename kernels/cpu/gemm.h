@@ -1,0 +1,43 @@
+// CPU GEMM and column statistics. Row-major, densely packed.
+//
+//   C[m×n] = act( alpha · op(A) · op(B) + beta · C + bias )
+//   op(A) = A (m×k) or Aᵀ (A stored k×m) when trans_a; op(B) = B (k×n) or Bᵀ (B stored n×k).
+//   With beta == 0, C is write-only (its old contents, NaN included, never leak through).
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace trimnet {
+
+// Activation codes, shared with src/backend/types.ts ACTIVATION_CODE.
+enum Act : int { ACT_IDENTITY = 0, ACT_RELU = 1, ACT_LEAKY_RELU = 2, ACT_GELU = 3, ACT_TANH = 4, ACT_SIGMOID = 5 };
+constexpr int ACT_COUNT = 6;
+
+struct GemmParams {
+  int64_t m = 0, n = 0, k = 0;
+  const float* a = nullptr;
+  const float* b = nullptr;
+  float* c = nullptr;
+  bool trans_a = false, trans_b = false;
+  float alpha = 1.f, beta = 0.f;
+  const float* bias = nullptr;  // n entries or null
+  int act = ACT_IDENTITY;
+  float slope = 0.01f;  // leaky_relu negative slope
+};
+
+void gemm(const GemmParams& p);
+
+// One pass over X[rows×cols]: a = act(x); per column sum(a), sum|a|, count(a == 0), max(a)
+// accumulated into the given arrays (not reset). With write_back, X[i] = a.
+void col_stats(float* x, int64_t rows, int64_t cols, int act, float slope, double* sum, double* sum_abs,
+               double* zeros, float* max, bool write_back);
+
+float activate(int act, float x, float slope);
+
+int num_threads();
+void set_num_threads(int n);  // n <= 0: one per core (or TRIMNET_THREADS)
+const char* gemm_kernel_name();
+std::vector<std::string> cpu_features();
+
+}  // namespace trimnet

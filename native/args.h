@@ -1,0 +1,102 @@
+// Argument checking at the Node-API boundary, after better-sqlite3's REQUIRE_ARGUMENT_* macros.
+// Every function throws a JS TypeError/RangeError with "Expected X for Y but received Z"
+// before any memory is touched. (node-addon-api C++ exceptions become JS exceptions at the
+// boundary; nothing else may escape, see SafeCall.)
+#pragma once
+#include <napi.h>
+
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <string>
+
+namespace trimnet_native {
+
+inline std::string received(const Napi::Value& v) {
+  if (v.IsUndefined()) return "undefined";
+  if (v.IsNull()) return "null";
+  if (v.IsNumber()) return "the number " + v.ToString().Utf8Value();
+  if (v.IsBoolean()) return "a boolean";
+  if (v.IsString()) return "a string";
+  if (v.IsTypedArray()) return "a typed array of another element type";
+  if (v.IsArray()) return "an array";
+  if (v.IsFunction()) return "a function";
+  return "an object";
+}
+
+[[noreturn]] inline void throwType(Napi::Env env, const std::string& what, const char* name, const Napi::Value& v) {
+  throw Napi::TypeError::New(env, "Expected " + what + " for " + name + " but received " + received(v));
+}
+
+// A non-negative integer that fits in int32 (sizes).
+inline int64_t argDim(const Napi::CallbackInfo& info, size_t i, const char* name) {
+  Napi::Value v = info[i];
+  if (!v.IsNumber()) throwType(info.Env(), "a non-negative 32-bit integer", name, v);
+  double d = v.As<Napi::Number>().DoubleValue();
+  if (!(d >= 0) || d > 2147483647.0 || std::floor(d) != d)
+    throw Napi::RangeError::New(info.Env(), std::string("Expected a non-negative 32-bit integer for ") + name +
+                                                " but received " + v.ToString().Utf8Value());
+  return static_cast<int64_t>(d);
+}
+
+inline double argNumber(const Napi::CallbackInfo& info, size_t i, const char* name) {
+  Napi::Value v = info[i];
+  if (!v.IsNumber()) throwType(info.Env(), "a finite number", name, v);
+  double d = v.As<Napi::Number>().DoubleValue();
+  if (!std::isfinite(d))
+    throw Napi::RangeError::New(info.Env(), std::string("Expected a finite number for ") + name + " but received " +
+                                                v.ToString().Utf8Value());
+  return d;
+}
+
+inline bool argBool(const Napi::CallbackInfo& info, size_t i, const char* name) {
+  Napi::Value v = info[i];
+  if (!v.IsBoolean()) throwType(info.Env(), "a boolean", name, v);
+  return v.As<Napi::Boolean>().Value();
+}
+
+inline int argInt(const Napi::CallbackInfo& info, size_t i, const char* name, int lo, int hi) {
+  Napi::Value v = info[i];
+  if (!v.IsNumber()) throwType(info.Env(), "an integer", name, v);
+  double d = v.As<Napi::Number>().DoubleValue();
+  if (!(d >= lo && d <= hi) || std::floor(d) != d)
+    throw Napi::RangeError::New(info.Env(), std::string("Expected an integer in [") + std::to_string(lo) + ", " +
+                                                std::to_string(hi) + "] for " + name + " but received " +
+                                                v.ToString().Utf8Value());
+  return static_cast<int>(d);
+}
+
+template <typename T>
+struct TypedArrayTraits;
+template <>
+struct TypedArrayTraits<float> {
+  static constexpr napi_typedarray_type type = napi_float32_array;
+  static constexpr const char* name = "a Float32Array";
+};
+template <>
+struct TypedArrayTraits<double> {
+  static constexpr napi_typedarray_type type = napi_float64_array;
+  static constexpr const char* name = "a Float64Array";
+};
+
+// A typed array of element type T holding at least `need` elements.
+template <typename T>
+inline Napi::TypedArrayOf<T> argArray(const Napi::CallbackInfo& info, size_t i, const char* name, int64_t need) {
+  Napi::Value v = info[i];
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != TypedArrayTraits<T>::type)
+    throwType(info.Env(), TypedArrayTraits<T>::name, name, v);
+  auto arr = v.As<Napi::TypedArrayOf<T>>();
+  if (static_cast<int64_t>(arr.ElementLength()) < need)
+    throw Napi::RangeError::New(info.Env(), std::string(name) + " has " + std::to_string(arr.ElementLength()) +
+                                                " elements but the call needs " + std::to_string(need));
+  return arr;
+}
+
+// a * b with overflow check against int64 and a sane element limit (2^40).
+inline int64_t checkedMul(Napi::Env env, int64_t a, int64_t b, const char* what) {
+  if (a != 0 && b > (int64_t(1) << 40) / a)
+    throw Napi::RangeError::New(env, std::string("Sizes overflow: ") + what + " is too large");
+  return a * b;
+}
+
+}  // namespace trimnet_native

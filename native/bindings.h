@@ -1,0 +1,21 @@
+// The groups of entry points the addon exports; each *_binding.cpp defines one register*.
+#pragma once
+#include <napi.h>
+
+#include <string>
+
+#define TRIMNET_VERSION_STRING "0.1.0"
+
+namespace trimnet_native {
+
+void registerGemm(Napi::Env env, Napi::Object exports);  // gemm, gemmAsync, colStats
+void registerSvd(Napi::Env env, Napi::Object exports);   // svd, svdAsync
+void registerCuda(Napi::Env env, Napi::Object exports);  // exports.cuda = { ... } when built with CUDA
+
+struct CudaInfo {
+  bool compiled;
+  std::string status;  // "ok" or why the device can't be used
+};
+CudaInfo cudaInfo();
+
+}  // namespace trimnet_native

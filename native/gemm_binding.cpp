@@ -1,0 +1,119 @@
+// gemm, gemmAsync, colStats. Arguments (positional, checked here, never trusted):
+//   gemm(m, n, k, A, B, C, transA, transB, alpha, beta, bias|null, act, slope)
+//   colStats(X, rows, cols, act, slope, sum, sumAbs, zeros, max, writeBack)
+// gemmAsync runs on the libuv pool (sharp's baton pattern): the typed arrays are pinned by
+// references until the work is done, and Execute never touches JS.
+#include <memory>
+
+#include "args.h"
+#include "bindings.h"
+#include "gemm.h"
+
+namespace trimnet_native {
+
+// Parsed and checked gemm arguments plus references that keep the buffers alive.
+struct GemmBaton {
+  trimnet::GemmParams p;
+  Napi::Reference<Napi::Value> refs[4];
+};
+
+static std::unique_ptr<GemmBaton> parseGemm(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() != 13) throw Napi::TypeError::New(env, "gemm expects 13 arguments, received " + std::to_string(info.Length()));
+  auto baton = std::make_unique<GemmBaton>();
+  trimnet::GemmParams& p = baton->p;
+  p.m = argDim(info, 0, "m");
+  p.n = argDim(info, 1, "n");
+  p.k = argDim(info, 2, "k");
+  int64_t mk = checkedMul(env, p.m, p.k, "m*k");
+  int64_t kn = checkedMul(env, p.k, p.n, "k*n");
+  int64_t mn = checkedMul(env, p.m, p.n, "m*n");
+  auto a = argArray<float>(info, 3, "A", mk);
+  auto b = argArray<float>(info, 4, "B", kn);
+  auto c = argArray<float>(info, 5, "C", mn);
+  p.trans_a = argBool(info, 6, "transA");
+  p.trans_b = argBool(info, 7, "transB");
+  p.alpha = static_cast<float>(argNumber(info, 8, "alpha"));
+  p.beta = static_cast<float>(argNumber(info, 9, "beta"));
+  if (!info[10].IsNull() && !info[10].IsUndefined()) {
+    auto bias = argArray<float>(info, 10, "bias", p.n);
+    p.bias = bias.Data();
+    baton->refs[3] = Napi::Persistent(info[10]);
+  }
+  p.act = argInt(info, 11, "activation", 0, trimnet::ACT_COUNT - 1);
+  p.slope = static_cast<float>(argNumber(info, 12, "slope"));
+  p.a = a.Data();
+  p.b = b.Data();
+  p.c = c.Data();
+  // Writing C while A or B alias it would race with the reads: refuse.
+  const float* c0 = p.c;
+  const float* c1 = p.c + mn;
+  auto overlaps = [&](const float* x, int64_t len) { return len > 0 && mn > 0 && x < c1 && c0 < x + len; };
+  if (overlaps(p.a, mk) || overlaps(p.b, kn))
+    throw Napi::RangeError::New(env, "C must not share memory with A or B");
+  baton->refs[0] = Napi::Persistent(info[3]);
+  baton->refs[1] = Napi::Persistent(info[4]);
+  baton->refs[2] = Napi::Persistent(info[5]);
+  return baton;
+}
+
+static Napi::Value Gemm(const Napi::CallbackInfo& info) {
+  auto baton = parseGemm(info);
+  trimnet::gemm(baton->p);
+  return info.Env().Undefined();
+}
+
+class GemmWorker : public Napi::AsyncWorker {
+ public:
+  GemmWorker(Napi::Env env, std::unique_ptr<GemmBaton> baton)
+      : Napi::AsyncWorker(env, "trimnet.gemmAsync"), baton_(std::move(baton)), deferred_(Napi::Promise::Deferred::New(env)) {}
+  Napi::Promise Promise() { return deferred_.Promise(); }
+
+ protected:
+  void Execute() override {
+    try {
+      trimnet::gemm(baton_->p);
+    } catch (const std::exception& e) {
+      SetError(e.what());
+    }
+  }
+  void OnOK() override { deferred_.Resolve(Env().Undefined()); }
+  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
+
+ private:
+  std::unique_ptr<GemmBaton> baton_;
+  Napi::Promise::Deferred deferred_;
+};
+
+static Napi::Value GemmAsync(const Napi::CallbackInfo& info) {
+  auto baton = parseGemm(info);
+  auto* worker = new GemmWorker(info.Env(), std::move(baton));  // owned by the libuv queue: deletes itself
+  Napi::Promise promise = worker->Promise();
+  worker->Queue();
+  return promise;
+}
+
+static Napi::Value ColStats(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() != 10) throw Napi::TypeError::New(env, "colStats expects 10 arguments, received " + std::to_string(info.Length()));
+  int64_t rows = argDim(info, 1, "rows");
+  int64_t cols = argDim(info, 2, "cols");
+  auto x = argArray<float>(info, 0, "x", checkedMul(env, rows, cols, "rows*cols"));
+  int act = argInt(info, 3, "activation", 0, trimnet::ACT_COUNT - 1);
+  float slope = static_cast<float>(argNumber(info, 4, "slope"));
+  auto sum = argArray<double>(info, 5, "sum", cols);
+  auto sumAbs = argArray<double>(info, 6, "sumAbs", cols);
+  auto zeros = argArray<double>(info, 7, "zeros", cols);
+  auto max = argArray<float>(info, 8, "max", cols);
+  bool writeBack = argBool(info, 9, "writeBack");
+  trimnet::col_stats(x.Data(), rows, cols, act, slope, sum.Data(), sumAbs.Data(), zeros.Data(), max.Data(), writeBack);
+  return env.Undefined();
+}
+
+void registerGemm(Napi::Env env, Napi::Object exports) {
+  exports.Set("gemm", Napi::Function::New(env, Gemm, "gemm"));
+  exports.Set("gemmAsync", Napi::Function::New(env, GemmAsync, "gemmAsync"));
+  exports.Set("colStats", Napi::Function::New(env, ColStats, "colStats"));
+}
+
+}  // namespace trimnet_native

@@ -1,0 +1,109 @@
+// The backend interface. Every backend (cuda, cpu, gpujs, js) implements this, and the `js`
+// backend is the reference every other one is checked against.
+//
+// Conventions, stated once (as ggml does):
+// - All matrices are row-major Float32Array, densely packed (leading dimension = columns).
+// - gemm computes   C[m×n] = act( alpha · op(A) · op(B) + beta · C + bias )
+//     op(A) is m×k: A is stored m×k, or k×m when transA (so op(A) = Aᵀ);
+//     op(B) is k×n: B is stored k×n, or n×k when transB (so op(B) = Bᵀ).
+//     bias (optional) has n entries, added to every row. act defaults to identity.
+//     With beta = 0, C's previous contents are ignored (NaN in C does not leak through).
+// - colStats reads X[rows×cols] (pre-activation), applies act, and accumulates per column:
+//     sum(a), sum(|a|), count(a == 0), max(a); `count` += rows. With writeBack the activated
+//     values replace X, so the forward pass can go on from X (stats fused with the forward).
+// - svd(A[m×n]) -> U, S, V with A ≈ U diag(S) Vᵀ, S descending (filled by the SVD issue).
+
+export type BackendName = 'cuda' | 'cpu' | 'gpujs' | 'js';
+export const BACKEND_NAMES: readonly BackendName[] = ['cuda', 'cpu', 'gpujs', 'js'];
+
+export type Activation = 'identity' | 'relu' | 'leaky_relu' | 'gelu' | 'tanh' | 'sigmoid';
+export const ACTIVATIONS: readonly Activation[] = ['identity', 'relu', 'leaky_relu', 'gelu', 'tanh', 'sigmoid'];
+
+/** Numeric code of each activation, shared with the native and gpu.js kernels. */
+export const ACTIVATION_CODE: Record<Activation, number> = {
+  identity: 0,
+  relu: 1,
+  leaky_relu: 2,
+  gelu: 3,
+  tanh: 4,
+  sigmoid: 5,
+};
+
+/** PyTorch's default negative slope for LeakyReLU. */
+export const DEFAULT_LEAKY_SLOPE = 0.01;
+
+export interface GemmOptions {
+  transA?: boolean;
+  transB?: boolean;
+  alpha?: number; // default 1
+  beta?: number; // default 0
+  bias?: Float32Array; // length n
+  activation?: Activation; // default identity
+  leakySlope?: number; // default 0.01
+}
+
+/** Running per-column statistics; merge by adding sums/zeros/count and taking the max. */
+export interface ColStats {
+  cols: number;
+  count: number; // rows seen
+  sum: Float64Array;
+  sumAbs: Float64Array;
+  zeros: Float64Array; // count of exact zeros (float64 so merges never overflow)
+  max: Float32Array; // -Infinity before any row
+}
+
+export interface SvdResult {
+  U: Float32Array; // m×p row-major (p = min(m,n) thin, m full)
+  S: Float32Array; // min(m,n), descending
+  V: Float32Array; // n×q row-major (q = min(m,n) thin, n full); A ≈ U diag(S) Vᵀ
+  m: number;
+  n: number;
+  full: boolean;
+}
+
+export interface Backend {
+  readonly name: BackendName;
+
+  gemm(m: number, n: number, k: number, a: Float32Array, b: Float32Array, c: Float32Array, opts?: GemmOptions): void;
+
+  /** Same as gemm, off the event loop where the backend can (others resolve after a sync call). */
+  gemmAsync(
+    m: number,
+    n: number,
+    k: number,
+    a: Float32Array,
+    b: Float32Array,
+    c: Float32Array,
+    opts?: GemmOptions,
+  ): Promise<void>;
+
+  colStats(x: Float32Array, rows: number, cols: number, act: Activation, acc: ColStats, opts?: { writeBack?: boolean; leakySlope?: number }): void;
+
+  /** Thin (full = false) or full SVD. Optional until the SVD issue lands; the registry falls back to js. */
+  svd?(a: Float32Array, m: number, n: number, full: boolean): SvdResult;
+  svdAsync?(a: Float32Array, m: number, n: number, full: boolean): Promise<SvdResult>;
+}
+
+export function newColStats(cols: number): ColStats {
+  return {
+    cols,
+    count: 0,
+    sum: new Float64Array(cols),
+    sumAbs: new Float64Array(cols),
+    zeros: new Float64Array(cols),
+    max: new Float32Array(cols).fill(-Infinity),
+  };
+}
+
+/** Adds `b` into `a` (statistics of disjoint batches merge exactly). */
+export function mergeColStats(a: ColStats, b: ColStats): ColStats {
+  if (a.cols !== b.cols) throw new Error(`Cannot merge column statistics of ${a.cols} and ${b.cols} columns`);
+  a.count += b.count;
+  for (let j = 0; j < a.cols; j++) {
+    a.sum[j]! += b.sum[j]!;
+    a.sumAbs[j]! += b.sumAbs[j]!;
+    a.zeros[j]! += b.zeros[j]!;
+    if (b.max[j]! > a.max[j]!) a.max[j] = b.max[j]!;
+  }
+  return a;
+}

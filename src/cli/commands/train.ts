@@ -1,0 +1,7 @@
+// `trimnet train`: not built yet (see the open issues).
+import type { Command } from 'commander';
+import { notYet } from '../util.js';
+
+export function register(program: Command): void {
+  program.command('train').description('(not built yet)').allowUnknownOption().action(notYet('train'));
+}
