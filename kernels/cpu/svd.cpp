@@ -9,13 +9,15 @@
 //    Step k: H_k from column k; w = v_kᵀ A (pass); A −= τq v wᵀ and, in the same pass over each
 //    row i, y_i = A[i,:]·u_k once row k has given G_k; then A −= τp y u_kᵀ fused with the
 //    next step's w = v_{k+1}ᵀ A. The v's are stored below the diagonal, the u's right of the
-//    superdiagonal (LAPACK's sgebrd layout). Dot products of length <= 16 are in float; the
+//    superdiagonal (LAPACK's sgebrd layout). Dot products accumulate in float (16 partial sums); the
 //    norms that build each reflector are in double.
-// 2. SVD of B in double: implicit-shift QR (Golub–Kahan steps, Wilkinson shift from the
-//    trailing 2×2, Demmel–Kahan-style splitting with an absolute threshold eps·‖B‖, and the
-//    rotation that chases away a zero diagonal entry). B = Ub Σ Vbᵀ. The Givens rotations of
-//    each sweep are recorded and applied in batches to Ubᵀ and Vbᵀ (n×n, double), column
-//    slab by column slab (slabs stay in L1; slabs are split across threads).
+// 2. SVD of B in double: implicit-shift QR (Golub–Reinsch: Golub–Kahan steps with the shift
+//    from the trailing 2×2 of BᵀB, splitting where a superdiagonal entry falls below the
+//    absolute threshold 1e-10·‖B‖, and the left rotations that chase away a negligible
+//    diagonal entry). B = Ub Σ Vbᵀ. The Givens rotations are recorded and applied in batches
+//    (~10⁵) to Ubᵀ and Vbᵀ (n×n, double, aligned, padded rows), 16 columns at a time with the
+//    row shared by consecutive rotations kept in registers; the slabs of both matrices are
+//    split across threads. This is ~12n³ flops, the dominant cost for square inputs.
 //    Ub and Vb are products of rotations, so they are orthogonal to rounding whatever the
 //    singular values are (zero ones included): no Gram–Schmidt completion is ever needed.
 // 3. Back-transformation: U = Q [Ub; 0] (thin) or Q [Ub 0; 0 I] (full), V = P Vb. Each
@@ -24,6 +26,12 @@
 //    threads, which then need no synchronisation.
 // 4. S sorted descending (columns of U and V permuted with it); negative d's were made
 //    positive by flipping the matching column of Vb.
+//
+// The trailing updates are fused level-2 passes rather than blocked GEMM updates: at these sizes
+// the fused passes touch the matrix twice per step and are not the bottleneck (the rotations
+// are); a WY-blocked back-transformation over trimnet::gemm is the next step once that kernel is
+// fast. Hot loops are plain C++ compiled for baseline x86-64, AVX2+FMA and AVX-512 and picked at
+// run time (cpu_isa).
 //
 // Accuracy: backward stable; singular values to about eps_f32·σmax·small(n) absolutely; UᵀU, VᵀV
 // orthogonal to about eps_f32·√n. The plain reference this is checked against is the one-sided
@@ -305,14 +313,20 @@ void rotate_slabs(const std::vector<Rot>& rots, double* X, int64_t ld, int64_t s
   rotate_slabs_body(rots, X, ld, s0, s1);
 }
 
-// Applies the recorded rotations, in order, to the rows of X (rows × ld, double, 64-byte aligned,
-// ld a multiple of ROT_SLAB), split into column slabs across threads.
-void apply_rotations(const std::vector<Rot>& rots, double* X, int64_t ld, int nthreads) {
-  if (rots.empty() || ld == 0) return;
-  const int64_t nslab = ld / ROT_SLAB;
-  int nt = int(std::min<int64_t>(nthreads, nslab));
-  if (int64_t(rots.size()) * ld < (int64_t(1) << 16)) nt = 1;
-  parallel_for(nt, [&](int t, int T) { rotate_slabs(rots, X, ld, nslab * t / T, nslab * (t + 1) / T); });
+// Applies the recorded rotations, in order, to the rows of Ut and of Vt (rows × ld, double,
+// 64-byte aligned, ld a multiple of ROT_SLAB). The slabs of both matrices form one list that is
+// split across threads, so each batch costs one fork/join.
+void apply_rotations(const std::vector<Rot>& ru, double* Ut, const std::vector<Rot>& rv, double* Vt, int64_t ld,
+                     int nthreads) {
+  const int64_t nslab = ld / ROT_SLAB, total = 2 * nslab;
+  int nt = int(std::min<int64_t>(nthreads, total));
+  if (int64_t(ru.size() + rv.size()) * ld < (int64_t(1) << 17)) nt = 1;
+  parallel_for(nt, [&](int t, int T) {
+    int64_t a = total * t / T, b = total * (t + 1) / T;
+    // [a, b) ∩ [0, nslab) are slabs of Ut, [a, b) ∩ [nslab, 2 nslab) slabs of Vt.
+    if (a < nslab && !ru.empty()) rotate_slabs(ru, Ut, ld, a, std::min(b, nslab));
+    if (b > nslab && !rv.empty()) rotate_slabs(rv, Vt, ld, std::max(a, nslab) - nslab, b - nslab);
+  });
 }
 
 // B (d, e: B[k][k] = d[k], B[k][k+1] = e[k]) = Ub diag(σ) Vbᵀ. Ut and Vt (n×n in n×ld storage,
@@ -330,10 +344,9 @@ void bidiagonal_qr(std::vector<double>& d, const std::vector<double>& e_in, doub
   const double tol = 1e-10 * anorm;
   int64_t nrot = 0;
   std::vector<Rot> ru, rvv;
-  const size_t batch = size_t(1) << 15;
+  const size_t batch = size_t(1) << 17;
   auto flush = [&] {
-    apply_rotations(ru, Ut, ld, nthreads);
-    apply_rotations(rvv, Vt, ld, nthreads);
+    apply_rotations(ru, Ut, rvv, Vt, ld, nthreads);
     ru.clear();
     rvv.clear();
   };
