@@ -13,5 +13,5 @@ export type { MatmulOptions, Svd } from './ops.js';
 export { MLP, argmaxRows } from './nn/mlp.js';
 export type { Linear, MLPOptions } from './nn/mlp.js';
 export { Rng } from './rng.js';
-export { cholesky, solveSPD, symmetricEigen, inverseSqrtSPD, qr, JACOBI_MAX_N } from './linalg.js';
+export { cholesky, solveSPD, solveTriangular, symmetricEigen, inverseSqrtSPD, qr, JACOBI_MAX_N } from './linalg.js';
 export type { SymmetricEigen } from './linalg.js';
