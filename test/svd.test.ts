@@ -140,6 +140,10 @@ describe.runIf(native?.svd)('native svd vs js reference and ml-matrix', () => {
     checkSvd(native!.svd!(a, m, n, false), a, m, n, false, '300×260');
     const at = rand(n, m, 12);
     checkSvd(native!.svd!(at, n, m, true), at, n, m, true, '260×300 full');
+    // >= 2^18 elements: the bidiagonalisation runs on a thread team
+    const [mb, nb] = [520, 512];
+    const b = rand(mb, nb, 14);
+    checkSvd(native!.svd!(b, mb, nb, false), b, mb, nb, false, '520×512');
   });
 
   it('extreme scales (1e-38 … 1e36) keep S relative to σmax and U, V orthonormal', () => {
