@@ -146,6 +146,26 @@ describe.runIf(native?.svd)('native svd vs js reference and ml-matrix', () => {
     checkSvd(native!.svd!(b, mb, nb, false), b, mb, nb, false, '520×512');
   });
 
+  it('a few zero singular values (U completed from V, not by rotations): orthonormal, reconstructs', () => {
+    for (const [m, n, rank] of [[60, 40, 36], [40, 60, 35], [90, 90, 88]] as const) {
+      const x = rand(m, rank, 21);
+      const y = rand(rank, n, 22);
+      const a = new Float32Array(m * n);
+      for (let i = 0; i < m; i++)
+        for (let j = 0; j < n; j++) {
+          let s = 0;
+          for (let k = 0; k < rank; k++) s += x[i * rank + k]! * y[k * n + j]!;
+          a[i * n + j] = s;
+        }
+      for (const full of [false, true]) {
+        const r = native!.svd!(a, m, n, full);
+        checkSvd(r, a, m, n, full, `rank ${rank} of ${m}×${n}`);
+        const p = Math.min(m, n);
+        for (let k = rank; k < p; k++) expect(r.S[k]!).toBeLessThanOrEqual(1e-5 * r.S[0]!);
+      }
+    }
+  });
+
   it('extreme scales (1e-38 … 1e36) keep S relative to σmax and U, V orthonormal', () => {
     const [m, n] = [20, 12];
     const base = rand(m, n, 13);
