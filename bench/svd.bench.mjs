@@ -3,7 +3,7 @@
 // threads, like trimnet) and ml-matrix (pure JS, float64; only the small sizes, it is slow). Same run, same
 // machine: ratios are what to read. Results: bench/results/svd.md.
 //   node bench/svd.bench.mjs [--quick] [--single]
-// --single: one thread on both sides (trimnet setThreads(1), OPENBLAS_NUM_THREADS=1), which is
+// --single: one thread on both sides (results in bench/results/svd-single.md) (trimnet setThreads(1), OPENBLAS_NUM_THREADS=1), which is
 // the steadier comparison on a busy machine.
 import { Matrix, SingularValueDecomposition } from 'ml-matrix';
 import { benchDir, mdTable, python, runPython, timeMs, writeResults } from './lib.mjs';
@@ -104,4 +104,4 @@ const body = [
   'Targets: trimnet / sgesdd ≤ 1.5× (goal ≤ 1.0×); ml-matrix / trimnet ≥ 30×.',
   ...(single ? ['', 'With --single, the CPU-time columns (process CPU seconds, median) are the steadier measure on a busy machine.'] : []),
 ].join('\n');
-console.log(writeResults('svd', 'SVD: trimnet cpu vs LAPACK sgesdd vs ml-matrix', body));
+console.log(writeResults(single ? 'svd-single' : 'svd', `SVD: trimnet cpu vs LAPACK sgesdd vs ml-matrix${single ? ' (one thread each)' : ''}`, body));
