@@ -101,6 +101,22 @@ function loadGpuJs(moduleId: string): { mod: GpuJsModule; version: string } {
   return { mod: mod as GpuJsModule, version };
 }
 
+/** Why headless-gl is out: its native `gl` module is missing or does not load, or it loads
+ *  but cannot open a GL context. */
+function headlessGlReason(moduleId: string): string {
+  try {
+    const fromGpuJs = createRequire(createRequire(import.meta.url).resolve(moduleId));
+    const gl = fromGpuJs('gl') as (w: number, h: number) => unknown;
+    return gl(1, 1) ? 'headless-gl loads and opens a context' : 'headless-gl loads but cannot open a GL context (no GPU/Mesa or no display)';
+  } catch (err) {
+    const msg = err instanceof Error ? err.message.split('\n')[0] : String(err);
+    return (
+      `headless-gl's native module 'gl' does not load: ${msg}. It is an optional dependency of gpu.js whose ` +
+      'install script npm 11 skips unless package.json allowScripts approves it, and it needs a GL context'
+    );
+  }
+}
+
 function modeFromEnv(): GpujsMode {
   const v = process.env.TRIMNET_GPUJS_MODE;
   if (v === undefined || v === '') return 'auto';
@@ -119,7 +135,8 @@ export function probeGpujs(opts: GpujsProbeOptions = {}): GpujsProbe {
     try {
       gpu = new mod.GPU({ mode: mode === 'auto' ? 'gpu' : mode });
     } catch (err) {
-      throw new Error(`gpu.js could not start in mode '${mode}': ${err instanceof Error ? err.message : String(err)}`);
+      const hint = mode === 'headlessgl' ? ` (${headlessGlReason(opts.moduleId ?? 'gpu.js')})` : '';
+      throw new Error(`gpu.js could not start in mode '${mode}': ${err instanceof Error ? err.message : String(err)}${hint}`);
     }
     const backend = createGpujsBackend(gpu, version, opts.cacheLimit ?? 64);
     selfTest(backend);
