@@ -18,10 +18,10 @@ try {
   installedVersion = null;
 }
 
-it.runIf(installedVersion === null)('without gpu.js installed, the probe says so', () => {
+it('the probe succeeds exactly when gpu.js is installed, else says it is not', () => {
   const p = probeGpujs();
-  expect(p.backend).toBeNull();
-  expect(p.reason).toMatch(/gpu\.js is not installed/);
+  if (installedVersion !== null) expect(p.backend?.version).toBe(installedVersion);
+  else expect(p.reason).toMatch(/gpu\.js is not installed/);
 });
 
 function rand(n: number, seed: number): Float32Array {
