@@ -206,6 +206,20 @@ describe.runIf(installedVersion !== null)('arguments and behaviour', () => {
     expect(maxRelErr(out, ref)).toBeLessThan(1e-4);
   });
 
+  it('reads views that start inside a larger buffer, and only their first m·k / k·n elements', () => {
+    const b = backendFor();
+    const [m, n, k] = [6, 10, 9];
+    const bufA = rand(m * k + 20, 16);
+    const bufB = rand(k * n + 20, 17);
+    const a = bufA.subarray(7, 7 + m * k + 5); // longer than needed, at an offset
+    const bm = bufB.subarray(3);
+    const ref = new Float32Array(m * n);
+    const out = new Float32Array(m * n);
+    gemmJs(m, n, k, a, bm, ref, { activation: 'sigmoid' });
+    b.gemm(m, n, k, a, bm, out, { activation: 'sigmoid' });
+    expect(maxRelErr(out, ref)).toBeLessThan(1e-5);
+  });
+
   it('gemmAsync rejects bad arguments instead of throwing synchronously', async () => {
     const b = backendFor();
     await expect(b.gemmAsync(2, 2, 2, new Float32Array(1), new Float32Array(4), new Float32Array(4))).rejects.toThrow(ShapeError);
