@@ -206,6 +206,15 @@ function createGpujsBackend(gpu: GpuInstance, version: string, cacheLimit: numbe
     return k;
   }
 
+  /** Runs a compiled kernel; a gpu.js failure becomes a BackendError that names the call. */
+  function call(k: GpuKernel, what: string, args: unknown[]): unknown {
+    try {
+      return k(...args);
+    } catch (err) {
+      throw new BackendError(`gpu.js (mode ${mode}) failed on ${what}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    }
+  }
+
   function noteMode(k: GpuKernel): void {
     const m = k.kernel?.constructor.mode;
     if (m) mode = m;
@@ -272,7 +281,7 @@ function createGpujsBackend(gpu: GpuInstance, version: string, cacheLimit: numbe
       if (m === 0 || n === 0) return;
       if (k === 0) return epilogueOnly(m, n, c, opts);
       const kern = gemmKernelFor(m, n, k, opts, false);
-      const out = kern(...gemmArgs(m, n, k, a, b, c, opts));
+      const out = call(kern, `gemm ${m}×${n}×${k}`, gemmArgs(m, n, k, a, b, c, opts));
       noteMode(kern);
       copyRows(out, c, m, n);
     },
@@ -283,7 +292,12 @@ function createGpujsBackend(gpu: GpuInstance, version: string, cacheLimit: numbe
       // cost more than the product.
       if (mode !== 'webasm' || m * n * k < SYNC_ASYNC_CUTOFF || m * n < 4096) return backend.gemm(m, n, k, a, b, c, opts);
       const kern = gemmKernelFor(m, n, k, opts, true);
-      const out = await (kern(...gemmArgs(m, n, k, a, b, c, opts)) as Promise<unknown>);
+      let out: unknown;
+      try {
+        out = await (kern(...gemmArgs(m, n, k, a, b, c, opts)) as Promise<unknown>);
+      } catch (err) {
+        throw new BackendError(`gpu.js (mode ${mode}) failed on gemmAsync ${m}×${n}×${k}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+      }
       copyRows(out, c, m, n);
     },
 
@@ -309,7 +323,7 @@ function createGpujsBackend(gpu: GpuInstance, version: string, cacheLimit: numbe
               tactic: 'precision',
             }),
           );
-          y = ak(y, slope) as Float32Array;
+          y = call(ak, `colStats activation ${rows}×${cols}`, [y, slope]) as Float32Array;
           noteMode(ak);
           if (opts.writeBack) x.set(y);
         }
@@ -323,7 +337,7 @@ function createGpujsBackend(gpu: GpuInstance, version: string, cacheLimit: numbe
             tactic: 'precision',
           }),
         );
-        const out = sk(y) as ArrayLike<Float32Array>;
+        const out = call(sk, `colStats ${rows}×${cols}`, [y]) as ArrayLike<Float32Array>;
         noteMode(sk);
         for (let blk = 0; blk < blocks; blk++) {
           const sum = out[4 * blk]!;
