@@ -8,6 +8,7 @@ export { setBackend, getBackend, availableBackends, tryBackend } from './backend
 export type { BackendAvailability } from './backend/registry.js';
 export type { Backend, BackendName, Activation, GemmOptions, ColStats } from './backend/types.js';
 export { newColStats, mergeColStats } from './backend/types.js';
+export type { GpujsBackend, GpujsMode } from './backend/gpujs.js';
 export { matmul, matmulAsync, linear, svd, svdAsync } from './ops.js';
 export type { MatmulOptions, Svd } from './ops.js';
 export { MLP, argmaxRows } from './nn/mlp.js';
