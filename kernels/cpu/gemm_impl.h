@@ -451,7 +451,7 @@ struct Driver {
     Job job;
     job.p = &p;
     job.e = e;
-    int nth = flops >= 2.0e6 ? nthreads : 1;
+    int nth = flops >= 8.0e6 ? nthreads : 1;  // below ~160³ a wake-up costs more than it saves
     int64_t target = nth > 1 ? nth * 3 : 1;
     // Column chunks (each packs A again) when n is wide enough, else row chunks.
     if (p.n >= target * G::NR * 4 || p.n >= p.m) {
