@@ -51,6 +51,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <cstdlib>
 #include <limits>
 #include <numeric>
 #include <stdexcept>
@@ -95,6 +96,12 @@ inline double prof_now() {
 
 namespace trimnet {
 namespace {
+
+// TRIMNET_SVD_LEVEL2=1 keeps the fused level-2 back-transformation (for comparisons).
+const bool g_force_level2 = [] {
+  const char* e = std::getenv("TRIMNET_SVD_LEVEL2");
+  return e && e[0] == '1';
+}();
 
 template <typename F>
 void parallel_for(int nthreads, F&& fn) {
@@ -635,8 +642,60 @@ void reflect_columns(float* X, int64_t rows, int64_t ldx, int64_t j0, int64_t j1
   reflect_columns_body(X, rows, ldx, j0, j1, count, shift, tau, vs);
 }
 
+// Blocked (WY) form for large X (rows × cols, dense): reflectors in blocks of NB from the last
+// block to the first; a block is R_{r0} … R_{r0+nb−1} = I − V T Vᵀ (LAPACK slarft, forward:
+// T upper triangular, T[j][j] = τ_j, T[0:j, j] = −τ_j T[0:j, 0:j] V[:, 0:j]ᵀ v_j), applied as
+// X −= V (T (Vᵀ X)) with three trimnet::gemm calls (threaded by the GEMM).
+void apply_reflectors_blocked(float* X, int64_t rows, int64_t cols, int64_t count, int64_t shift, const float* tau,
+                              const std::vector<std::vector<float>>& vs) {
+  constexpr int64_t NB = 32;
+  std::vector<float> Vm, W, W2, Tf(NB * NB);
+  std::vector<double> T(NB * NB), z(NB);
+  for (int64_t r0 = (count - 1) / NB * NB; r0 >= 0; r0 -= NB) {
+    const int64_t nb = std::min(NB, count - r0), s0 = r0 + shift;
+    if (s0 >= rows) continue;
+    const int64_t R = rows - s0;
+    Vm.assign(R * nb, 0.f);
+    for (int64_t j = 0; j < nb; j++) {
+      const int64_t len = rows - (s0 + j);
+      for (int64_t i = 0; i < len; i++) Vm[(j + i) * nb + j] = vs[r0 + j][i];
+    }
+    std::fill(T.begin(), T.end(), 0.0);
+    for (int64_t j = 0; j < nb; j++) {
+      const double tj = (s0 + j < rows) ? tau[r0 + j] : 0.0;
+      T[j * NB + j] = tj;
+      if (j == 0 || tj == 0) continue;
+      for (int64_t p = 0; p < j; p++) {
+        double acc = 0;
+        for (int64_t i = j; i < R; i++) acc += double(Vm[i * nb + p]) * Vm[i * nb + j];  // v_j is zero above row j
+        z[p] = -tj * acc;
+      }
+      for (int64_t p = 0; p < j; p++) {
+        double acc = 0;
+        for (int64_t q = p; q < j; q++) acc += T[p * NB + q] * z[q];
+        T[p * NB + j] = acc;
+      }
+    }
+    for (int64_t p = 0; p < nb; p++)
+      for (int64_t q = 0; q < nb; q++) Tf[p * nb + q] = float(T[p * NB + q]);
+    float* Xs = X + s0 * cols;
+    W.resize(nb * cols);
+    W2.resize(nb * cols);
+    GemmParams g;
+    g.m = nb, g.n = cols, g.k = R, g.a = Vm.data(), g.trans_a = true, g.b = Xs, g.c = W.data();
+    gemm(g);  // W = Vᵀ X
+    GemmParams g2;
+    g2.m = nb, g2.n = cols, g2.k = nb, g2.a = Tf.data(), g2.b = W.data(), g2.c = W2.data();
+    gemm(g2);  // W2 = T W
+    GemmParams g3;
+    g3.m = R, g3.n = cols, g3.k = nb, g3.a = Vm.data(), g3.b = W2.data(), g3.c = Xs, g3.alpha = -1.f, g3.beta = 1.f;
+    gemm(g3);  // X −= V W2
+  }
+}
+
 // X (rows × ldx, columns [0, cols)) ← R_0 … R_{count−1} X. Reflector r: v = (1; vec(r, 1..)),
 // from A's storage (left: column r below the diagonal; right: row r right of the superdiagonal).
+// Large dense X: the blocked WY form over the GEMM; otherwise fused level-2 passes.
 void apply_reflectors(float* X, int64_t rows, int64_t ldx, int64_t cols, int64_t count, int64_t shift,
                       const float* tau, const float* A, int64_t lda, bool left, int nthreads) {
   if (count <= 0 || cols == 0) return;
@@ -646,6 +705,10 @@ void apply_reflectors(float* X, int64_t rows, int64_t ldx, int64_t cols, int64_t
     vs[r].resize(std::max<int64_t>(len, 0));
     if (len > 0) vs[r][0] = 1.f;
     for (int64_t i = 1; i < len; i++) vs[r][i] = left ? A[(r + i) * lda + r] : A[r * lda + r + 1 + i];
+  }
+  if (ldx == cols && rows >= 128 && cols >= 64 && count >= 64 && !g_force_level2) {
+    apply_reflectors_blocked(X, rows, cols, count, shift, tau, vs);
+    return;
   }
   int nt = int(std::min<int64_t>(nthreads, std::max<int64_t>(1, cols / 16)));
   if (rows * cols * count < (int64_t(1) << 18)) nt = 1;
