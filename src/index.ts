@@ -22,3 +22,8 @@ export type { IdxArray, IdxData } from './io/idx.js';
 export { loadDataset, miniDatasetDir, FASHION_MNIST_CLASSES } from './io/datasets.js';
 export type { Dataset, Split, LoadDatasetOptions } from './io/datasets.js';
 export { writeFileAtomic, assertNotInput } from './io/atomic.js';
+export { train } from './nn/train.js';
+export type { TrainOptions, TrainProgress, TrainResult } from './nn/train.js';
+export { Adam, Sgd } from './nn/optim.js';
+export type { Optimizer, AdamOptions, SgdOptions } from './nn/optim.js';
+export { softmaxCrossEntropy } from './nn/loss.js';
