@@ -32,7 +32,7 @@ export type { LayerStats, Statistic, StatsJson, ActivationStatsOptions } from '.
 export { pruneByActivation, reconstructLayers, findThreshold } from './prune/activation.js';
 export type { PruneByActivationOptions, ActivationPruneReport, ReconstructOptions, FinetuneOptions } from './prune/activation.js';
 export { lnStructured, lnStructuredMask, pruneStructured, roundHalfEven } from './prune/structured.js';
-export type { LnStructuredOptions, LnStructuredMask, PruneStructuredOptions } from './prune/structured.js';
+export type { LnStructuredOptions, LnStructuredMask, PruneStructuredOptions, StructuredPruneReport } from './prune/structured.js';
 export type { PruneReport } from './prune/shrink.js';
 export { sweep, predictLatencyUs } from './prune/sweep.js';
 export type { SweepOptions, SweepRow, SweepResult } from './prune/sweep.js';
