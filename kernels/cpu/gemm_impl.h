@@ -436,8 +436,10 @@ struct Driver {
       // op(A) row i: contiguous unless transA (then stride m; m == 1 is contiguous anyway).
       job.astride = p.trans_a ? p.m : 1;
       for (int i = 0; i < p.m; i++) job.arow[i] = p.trans_a ? p.a + i : p.a + i * p.k;
-      int64_t bytes = p.n * p.k;  // floats of B streamed
-      int nth = (bytes >= (int64_t(1) << 16) && p.n >= 64) ? nthreads : 1;
+      // Memory-bound: threads only pay off when B is much larger than one core's L2 (waking a
+      // worker costs more than the whole 1×784·784×512 product).
+      int64_t floats = p.n * p.k;
+      int nth = (floats >= (int64_t(1) << 20) && p.n >= 64) ? nthreads : 1;
       int64_t parts = nth > 1 ? nth * 2 : 1;
       job.chunk = ((p.n + parts - 1) / parts + 15) / 16 * 16;
       if (job.chunk < 16) job.chunk = 16;

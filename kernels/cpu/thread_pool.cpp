@@ -47,7 +47,11 @@ class Pool {
     }
     cv_.notify_all();
     task(ctx, 0, n);
-    while (pending_.load(std::memory_order_acquire) != 0) TRIMNET_PAUSE();
+    // Wait for the workers; yield when one is slow to finish (it may be waiting for a core).
+    for (int spins = 0; pending_.load(std::memory_order_acquire) != 0; spins++) {
+      if (spins < 2000) TRIMNET_PAUSE();
+      else std::this_thread::yield();
+    }
     return true;
   }
 
@@ -55,12 +59,14 @@ class Pool {
   void grow(int workers) {
     while (static_cast<int>(threads_.size()) < workers) {
       int id = static_cast<int>(threads_.size()) + 1;
-      threads_.emplace_back([this, id] { loop(id); });
+      // The generation is read here, before try_run bumps it, so the new worker cannot miss
+      // the run it was created for.
+      unsigned seen = gen_.load();
+      threads_.emplace_back([this, id, seen] { loop(id, seen); });
     }
   }
 
-  void loop(int id) {
-    unsigned seen = gen_.load();
+  void loop(int id, unsigned seen) {
     for (;;) {
       // Spin briefly for the next generation, then sleep.
       auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(50);
@@ -75,8 +81,9 @@ class Pool {
       }
       seen = gen_.load(std::memory_order_acquire);
       if (stop_) return;
-      if (id < active_) {
-        task_(ctx_, id, active_);
+      int active = active_.load(std::memory_order_acquire);
+      if (id < active) {
+        task_(ctx_, id, active);
         pending_.fetch_sub(1, std::memory_order_release);
       }
     }
@@ -89,7 +96,7 @@ class Pool {
   std::atomic<int> pending_{0};
   PoolTask task_ = nullptr;
   void* ctx_ = nullptr;
-  int active_ = 0;
+  std::atomic<int> active_{0};
   bool stop_ = false;
   std::vector<std::thread> threads_;
 };
