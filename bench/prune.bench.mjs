@@ -113,9 +113,10 @@ try {
   log(`(PyTorch peer failed: ${e.message.split('\n')[0]})`);
 }
 log('## Sweep of 11 thresholds (statistics on the training images, prune with bias compensation, evaluate on the test images)\n');
-log(mdTable(['', 'seconds', 'ratio'], [
-  ['trimnet sweep()', tSweep.toFixed(2), '1.00'],
-  ...(peer ? [[`PyTorch ${peer.torch} (${peer.threads} threads, peers/prune_sweep.py)`, peer.seconds.toFixed(2), (peer.seconds / tSweep).toFixed(2)]] : [['PyTorch', 'n/a (needs the full dataset and Debian python3-torch)', '-']]),
+const tSt = timeMs(() => activationStats(model, xtr), { minMs: 0, minReps: 1 });
+log(mdTable(['', 'seconds', 'of which statistics', 'ratio'], [
+  ['trimnet sweep()', tSweep.toFixed(2), (tSt / 1000).toFixed(2), '1.00'],
+  ...(peer ? [[`PyTorch ${peer.torch} (${peer.threads} threads, peers/prune_sweep.py)`, peer.seconds.toFixed(2), peer.statsSeconds.toFixed(2), (peer.seconds / tSweep).toFixed(2)]] : [['PyTorch', 'n/a (needs the full dataset and Debian python3-torch)', '-', '-']]),
 ]));
 log('');
 log(mdTable(['λ', 'neurons', 'params', 'removed %', 'trimnet acc %', 'PyTorch acc %'], sw.rows.map((r, i) => [
