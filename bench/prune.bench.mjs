@@ -18,6 +18,8 @@ const { activationStats } = await import(join(dist, 'prune', 'stats.js'));
 const { pruneByActivation } = await import(join(dist, 'prune', 'activation.js'));
 const { sweep, predictLatencyUs } = await import(join(dist, 'prune', 'sweep.js'));
 const { getBackend } = await import(join(dist, 'backend', 'registry.js'));
+const { sweepSvg } = await import(join(dist, 'prune', 'report.js'));
+const { writeFileSync } = await import('node:fs');
 
 const quick = process.argv.includes('--quick');
 const modelPath = join(root, 'test', 'fixtures', 'nn', 'torch_784_512_256_10.safetensors');
@@ -122,4 +124,12 @@ log('');
 log(mdTable(['λ', 'neurons', 'params', 'removed %', 'trimnet acc %', 'PyTorch acc %'], sw.rows.map((r, i) => [
   r.threshold, r.neurons.join('-'), r.params, r.paramsRemovedPct.toFixed(1), (100 * r.accuracy).toFixed(2), peer ? (100 * peer.rows[i].accuracy).toFixed(2) : '-',
 ])));
+const sw2 = sweep(model, xte, yte, { thresholds: ths, stats, compensateBias: true, reconstruct: { x: calib }, latency: false });
+const sw0 = sweep(model, xte, yte, { thresholds: ths, stats, latency: false });
+writeFileSync(join(root, 'bench', 'results', 'prune-sweep.svg'), sweepSvg([
+  { name: 'mean (PyTorch one-shot)', rows: sw0.rows },
+  { name: 'mean + bias compensation', rows: sw.rows },
+  { name: 'mean + compensation + reconstruction', rows: sw2.rows },
+], { baseline: base, title: `784-512-256-10 on ${full ? 'Fashion-MNIST' : 'the mini split'}: one-shot pruning` }));
+log('\nPlot: [prune-sweep.svg](prune-sweep.svg) (one-shot, no fine-tuning).');
 writeResults('prune', 'Pruning', out.join('\n'));
