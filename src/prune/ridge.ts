@@ -1,0 +1,122 @@
+// Ridge least squares with an unpenalised intercept, accumulated over batches (GEMM on the
+// backend, float64 accumulators), solved by Cholesky in float64.
+//
+//   min over W [out×d], b [out]:  Σ_rows ‖ W h + b − z ‖² + λ ‖W‖²_F
+//
+// With μ = mean(h), ν = mean(z), centred Gram G = Σ (h−μ)(h−μ)ᵀ and cross C = Σ (h−μ)(z−ν)ᵀ:
+//   (G + λ I) Wᵀ = C,   b = ν − W μ.
+// λ = ridge · trace(G) / d (relative, as in cca), so one ridge fits data of any scale.
+
+import { getBackend } from '../backend/registry.js';
+import { ArgumentError, DataError } from '../errors.js';
+
+export class RidgeAccumulator {
+  readonly d: number;
+  readonly out: number;
+  count = 0;
+  private readonly gram: Float64Array; // d×d, Σ h hᵀ
+  private readonly cross: Float64Array; // d×out, Σ h zᵀ
+  private readonly sumH: Float64Array;
+  private readonly sumZ: Float64Array;
+  private tmpG: Float32Array = new Float32Array(0);
+  private tmpC: Float32Array = new Float32Array(0);
+
+  constructor(d: number, out: number) {
+    this.d = d;
+    this.out = out;
+    this.gram = new Float64Array(d * d);
+    this.cross = new Float64Array(d * out);
+    this.sumH = new Float64Array(d);
+    this.sumZ = new Float64Array(out);
+  }
+
+  /** Adds rows: H [m×d] and Z [m×out], row-major. */
+  add(h: Float32Array, z: Float32Array, m: number): void {
+    const { d, out } = this;
+    if (m === 0) return;
+    if (this.tmpG.length !== d * d) this.tmpG = new Float32Array(d * d);
+    if (this.tmpC.length !== d * out) this.tmpC = new Float32Array(d * out);
+    const be = getBackend();
+    be.gemm(d, d, m, h, h, this.tmpG, { transA: true }); // Hᵀ H
+    be.gemm(d, out, m, h, z, this.tmpC, { transA: true }); // Hᵀ Z
+    for (let i = 0; i < d * d; i++) this.gram[i]! += this.tmpG[i]!;
+    for (let i = 0; i < d * out; i++) this.cross[i]! += this.tmpC[i]!;
+    for (let r = 0; r < m; r++) {
+      for (let j = 0; j < d; j++) this.sumH[j]! += h[r * d + j]!;
+      for (let j = 0; j < out; j++) this.sumZ[j]! += z[r * out + j]!;
+    }
+    this.count += m;
+  }
+
+  /** Solves for W [out×d] (row-major, as a Linear weight) and b [out]. */
+  solve(ridge: number): { weight: Float32Array; bias: Float32Array } {
+    if (!(ridge >= 0) || !Number.isFinite(ridge)) throw new ArgumentError(`Expected a non-negative finite number for ridge but received ${ridge}`);
+    const { d, out, count: n } = this;
+    if (n === 0) throw new DataError('Reconstruction needs calibration data (received 0 rows)');
+    const mu = Float64Array.from(this.sumH, (s) => s / n);
+    const nu = Float64Array.from(this.sumZ, (s) => s / n);
+    const g = new Float64Array(d * d);
+    let trace = 0;
+    for (let i = 0; i < d; i++) {
+      for (let j = 0; j < d; j++) g[i * d + j] = this.gram[i * d + j]! - n * mu[i]! * mu[j]!;
+      trace += g[i * d + i]!;
+    }
+    const rhs = new Float64Array(d * out);
+    for (let i = 0; i < d; i++) for (let j = 0; j < out; j++) rhs[i * out + j] = this.cross[i * out + j]! - n * mu[i]! * nu[j]!;
+    // Relative ridge, plus a tiny floor so constant (dead) inputs never make G singular.
+    const lambda = Math.max(ridge * (trace / d), 1e-10 * (trace / d) + 1e-12);
+    for (let i = 0; i < d; i++) g[i * d + i]! += lambda;
+    const wt = choleskySolve(g, rhs, d, out); // d×out = Wᵀ
+    const weight = new Float32Array(out * d);
+    const bias = new Float32Array(out);
+    for (let o = 0; o < out; o++) {
+      let b = nu[o]!;
+      for (let i = 0; i < d; i++) {
+        const w = wt[i * out + o]!;
+        weight[o * d + i] = w;
+        b -= w * mu[i]!;
+      }
+      bias[o] = b;
+    }
+    return { weight, bias };
+  }
+}
+
+/** Solves A X = B for symmetric positive definite A [d×d] and B [d×k], float64, in place of copies. */
+export function choleskySolve(a: Float64Array, b: Float64Array, d: number, k: number): Float64Array {
+  const l = Float64Array.from(a);
+  for (let j = 0; j < d; j++) {
+    let s = l[j * d + j]!;
+    for (let p = 0; p < j; p++) s -= l[j * d + p]! * l[j * d + p]!;
+    if (!(s > 0)) throw new DataError('Reconstruction system is not positive definite (increase ridge)');
+    const ljj = Math.sqrt(s);
+    l[j * d + j] = ljj;
+    for (let i = j + 1; i < d; i++) {
+      let t = l[i * d + j]!;
+      for (let p = 0; p < j; p++) t -= l[i * d + p]! * l[j * d + p]!;
+      l[i * d + j] = t / ljj;
+    }
+  }
+  const x = Float64Array.from(b);
+  // L y = b
+  for (let i = 0; i < d; i++) {
+    for (let p = 0; p < i; p++) {
+      const lip = l[i * d + p]!;
+      if (lip === 0) continue;
+      for (let c = 0; c < k; c++) x[i * k + c]! -= lip * x[p * k + c]!;
+    }
+    const lii = l[i * d + i]!;
+    for (let c = 0; c < k; c++) x[i * k + c]! /= lii;
+  }
+  // Lᵀ x = y
+  for (let i = d - 1; i >= 0; i--) {
+    for (let p = i + 1; p < d; p++) {
+      const lpi = l[p * d + i]!;
+      if (lpi === 0) continue;
+      for (let c = 0; c < k; c++) x[i * k + c]! -= lpi * x[p * k + c]!;
+    }
+    const lii = l[i * d + i]!;
+    for (let c = 0; c < k; c++) x[i * k + c]! /= lii;
+  }
+  return x;
+}
