@@ -27,3 +27,5 @@ export type { TrainOptions, TrainProgress, TrainResult } from './nn/train.js';
 export { Adam, Sgd } from './nn/optim.js';
 export type { Optimizer, AdamOptions, SgdOptions } from './nn/optim.js';
 export { softmaxCrossEntropy } from './nn/loss.js';
+export { cholesky, solveSPD, symmetricEigen, inverseSqrtSPD, qr, JACOBI_MAX_N } from './linalg.js';
+export type { SymmetricEigen } from './linalg.js';
