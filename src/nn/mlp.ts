@@ -113,15 +113,19 @@ export class MLP {
   async forwardAsync(x: Tensor): Promise<Tensor> {
     let h = this.checkInput(x);
     const backend = getBackend();
-    for (let i = 0; i < this.layers.length; i++) {
-      const l = this.layers[i]!;
+    // A snapshot of the layers: if the model is changed (layers replaced, pruned in place) while
+    // this is in flight, the call still runs the model as it was when it started.
+    const layers = this.layers.slice();
+    const { activation, leakySlope } = this;
+    for (let i = 0; i < layers.length; i++) {
+      const l = layers[i]!;
       const [out, inp] = l.weight.shape as [number, number];
       const c = new Float32Array(h.rows * out);
       await backend.gemmAsync(h.rows, out, inp, h.data, l.weight.data, c, {
         transB: true,
         bias: l.bias,
-        activation: i === this.layers.length - 1 ? 'identity' : this.activation,
-        leakySlope: this.leakySlope,
+        activation: i === layers.length - 1 ? 'identity' : activation,
+        leakySlope,
       });
       h = new Tensor(c, [h.rows, out]);
     }
