@@ -16,6 +16,7 @@
 import { getBackend } from '../backend/registry.js';
 import { ArgumentError, ShapeError, expected } from '../errors.js';
 import type { MLP } from '../nn/mlp.js';
+import { train } from '../nn/train.js';
 import { Tensor } from '../tensor.js';
 import { type PruneReport, hiddenCount, makeReport, removeNeurons } from './shrink.js';
 import { type LayerStats, STATISTICS, type Statistic, checkStatsFit, statisticOf } from './stats.js';
@@ -37,10 +38,12 @@ export interface FinetuneOptions {
   lr?: number;
   optimizer?: 'adam' | 'sgd';
   seed?: number;
+  /** Progress bar on stderr (terminal only). */
+  progress?: boolean;
 }
 
 /** A trainer with the runtime's `train` signature (the nn module's `train`). */
-export type Trainer = (mlp: MLP, x: Tensor, labels: ArrayLike<number>, opts: { epochs: number; batchSize?: number; lr?: number; optimizer?: 'adam' | 'sgd'; seed?: number }) => unknown;
+export type Trainer = (mlp: MLP, x: Tensor, labels: ArrayLike<number>, opts: { epochs: number; batchSize?: number; lr?: number; optimizer?: 'adam' | 'sgd'; seed?: number; progress?: boolean }) => unknown;
 
 export interface PruneByActivationOptions {
   /** λ for every hidden layer (not needed with `thresholds` or `targetParams`). */
@@ -163,18 +166,18 @@ function finetune(model: MLP, f: FinetuneOptions, trainer: Trainer | undefined):
   if (!Number.isInteger(f.epochs) || f.epochs < 0) throw expected('a non-negative integer', 'finetune.epochs', f.epochs);
   if (f.epochs === 0) return 0;
   const t = trainer ?? defaultTrainer;
-  if (!t) throw new ArgumentError('finetune needs the runtime trainer, which is not in this build; pass `trainer`');
   t(model, f.x, f.labels, {
     epochs: f.epochs,
     ...(f.batchSize !== undefined ? { batchSize: f.batchSize } : {}),
     ...(f.lr !== undefined ? { lr: f.lr } : {}),
     ...(f.optimizer !== undefined ? { optimizer: f.optimizer } : {}),
     ...(f.seed !== undefined ? { seed: f.seed } : {}),
+    ...(f.progress !== undefined ? { progress: f.progress } : {}),
   });
   return f.epochs;
 }
 
-const defaultTrainer: Trainer | undefined = undefined;
+const defaultTrainer: Trainer = (m, x, y, o) => train(m, x, y, o);
 
 /** Prunes `mlp` by its activation statistics; the input model is not modified. */
 export function pruneByActivation(mlp: MLP, stats: readonly LayerStats[], opts: PruneByActivationOptions): { model: MLP; report: ActivationPruneReport } {

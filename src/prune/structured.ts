@@ -169,7 +169,12 @@ export interface PruneStructuredOptions {
  * shrink: true removes those neurons and folds act(b_j) · W_next[:, j] into the next bias, so the
  * smaller model's outputs equal the masked model's.
  */
-export function pruneStructured(mlp: MLP, opts: PruneStructuredOptions): { model: MLP; report: PruneReport } {
+export interface StructuredPruneReport extends PruneReport {
+  /** With shrink: false, the rows zeroed in every layer (including the output with includeOutput). */
+  zeroed?: number[][];
+}
+
+export function pruneStructured(mlp: MLP, opts: PruneStructuredOptions): { model: MLP; report: StructuredPruneReport } {
   const { amount, count, n = 2, includeOutput = false, shrink = true } = opts;
   if (shrink && includeOutput) {
     throw new ArgumentError('includeOutput needs shrink: false: the output layer is never removed physically (its rows are the classes)');
@@ -186,7 +191,7 @@ export function pruneStructured(mlp: MLP, opts: PruneStructuredOptions): { model
       return { weight: w, bias: l.bias.slice() };
     });
     const model = new MLPClass(layers, mlp.activation, mlp.leakySlope);
-    const report = makeReport(mlp, model, removed);
+    const report: StructuredPruneReport = { ...makeReport(mlp, model, removed), zeroed: masks.map((m) => (m ? m.pruned : [])) };
     return { model, report };
   }
   // A removed neuron's output is act(0 · x + b_j) = act(b_j) for every input: fold it forward.

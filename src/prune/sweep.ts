@@ -1,0 +1,103 @@
+// A λ sweep: for each threshold, prune (with the chosen options), evaluate, and measure the
+// model's size on disk and its single-sample latency. Statistics are collected once.
+
+import { ArgumentError, expected } from '../errors.js';
+import type { MLP } from '../nn/mlp.js';
+import type { Tensor } from '../tensor.js';
+import { type PruneByActivationOptions, pruneByActivation } from './activation.js';
+import { type LayerStats, activationStats, checkStatsFit } from './stats.js';
+
+export interface SweepOptions extends Omit<PruneByActivationOptions, 'threshold' | 'thresholds' | 'targetParams'> {
+  thresholds: number[];
+  /** Data for the statistics (default: x, the evaluation data). */
+  statsX?: Tensor;
+  /** Precomputed statistics (then statsX is not used). */
+  stats?: LayerStats[];
+  /** Measure single-sample predict latency (default true); `latencyReps` samples (default 200). */
+  latency?: boolean;
+  latencyReps?: number;
+  /** Called after each row. */
+  onRow?: (row: SweepRow, index: number) => void;
+}
+
+export interface SweepRow {
+  threshold: number;
+  /** Neurons per hidden layer. */
+  neurons: number[];
+  params: number;
+  paramsRemovedPct: number;
+  /** Size of the model's safetensors file. */
+  bytes: number;
+  accuracy: number;
+  /** Unpruned accuracy − this accuracy, in percentage points. */
+  accuracyDrop: number;
+  /** Median single-sample predict time, µs (null when not measured). */
+  latencyUs: number | null;
+}
+
+export interface SweepResult {
+  baseline: { params: number; bytes: number; accuracy: number; neurons: number[]; latencyUs: number | null };
+  rows: SweepRow[];
+  statistic: string;
+  relative: boolean;
+  compensateBias: boolean;
+  reconstruct: boolean;
+  finetuneEpochs: number;
+}
+
+/** Median time of model.predictOne on one sample, in µs. */
+export function predictLatencyUs(model: MLP, sample: Float32Array, reps = 200): number {
+  for (let i = 0; i < 10; i++) model.predictOne(sample);
+  const times = new Float64Array(reps);
+  for (let r = 0; r < reps; r++) {
+    const t0 = performance.now();
+    model.predictOne(sample);
+    times[r] = performance.now() - t0;
+  }
+  times.sort();
+  return times[reps >> 1]! * 1000;
+}
+
+export function sweep(mlp: MLP, x: Tensor, labels: ArrayLike<number>, opts: SweepOptions): SweepResult {
+  const { thresholds, statsX, latency = true, latencyReps = 200, onRow, stats: given, ...pruneOpts } = opts;
+  if (!Array.isArray(thresholds) || thresholds.length === 0) throw expected('a non-empty array of thresholds', 'thresholds', thresholds);
+  if (!Number.isInteger(latencyReps) || latencyReps < 1) throw expected('a positive integer', 'latencyReps', latencyReps);
+  const xs = mlp.checkInput(x);
+  if (xs.rows === 0) throw new ArgumentError('A sweep needs evaluation data (received 0 rows)');
+  const stats = given ?? activationStats(mlp, statsX ?? xs);
+  checkStatsFit(mlp, stats);
+  const sample = xs.data.slice(0, xs.cols);
+  const base = mlp.evaluate(xs, labels).accuracy;
+  const baseline = {
+    params: mlp.paramCount(),
+    bytes: mlp.toSafetensors().length,
+    accuracy: base,
+    neurons: mlp.layerSizes().slice(1, -1),
+    latencyUs: latency ? predictLatencyUs(mlp, sample, latencyReps) : null,
+  };
+  const rows: SweepRow[] = thresholds.map((threshold, i) => {
+    const { model, report } = pruneByActivation(mlp, stats, { ...pruneOpts, threshold });
+    const accuracy = model.evaluate(xs, labels).accuracy;
+    const row: SweepRow = {
+      threshold,
+      neurons: report.kept,
+      params: report.paramsAfter,
+      paramsRemovedPct: report.paramsRemovedPct,
+      bytes: model.toSafetensors().length,
+      accuracy,
+      accuracyDrop: 100 * (base - accuracy),
+      latencyUs: latency ? predictLatencyUs(model, sample, latencyReps) : null,
+    };
+    onRow?.(row, i);
+    return row;
+  });
+  return {
+    baseline,
+    rows,
+    statistic: pruneOpts.statistic ?? 'mean',
+    relative: !!pruneOpts.relative,
+    compensateBias: !!pruneOpts.compensateBias,
+    reconstruct: !!pruneOpts.reconstruct,
+    finetuneEpochs: pruneOpts.finetune?.epochs ?? 0,
+  };
+}

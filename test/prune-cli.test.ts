@@ -1,0 +1,106 @@
+// CLI tests for stats / prune / sweep / l2 (spawn the built CLI: npm run build:ts first).
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { MLP } from '../src/nn/mlp.js';
+import { lnStructured } from '../src/prune/structured.js';
+
+const root = join(import.meta.dirname, '..');
+const model = join(import.meta.dirname, 'fixtures', 'nn', 'torch_small.safetensors'); // 784-64-32-10 relu
+const dir = mkdtempSync(join(tmpdir(), 'trimnet-prune-cli-'));
+
+function trimnet(...args: string[]) {
+  const r = spawnSync(process.execPath, [join(root, 'bin', 'trimnet.js'), ...args], { encoding: 'utf8', cwd: dir, env: { ...process.env, TRIMNET_FASHION_MNIST: '/nonexistent/fmnist' } });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+function oneLineError(r: { code: number | null; out: string; err: string }, msg: RegExp) {
+  expect(r.code).toBe(1);
+  const lines = r.err.trim().split('\n');
+  expect(lines.length, r.err).toBeLessThanOrEqual(2); // commander adds a "(run with --help …)" hint
+  expect(lines[0]).toMatch(msg);
+}
+
+describe('trimnet stats / prune / sweep / l2', () => {
+  it('stats prints a per-layer summary and writes mergeable JSON that prune reads', () => {
+    const statsFile = join(dir, 'stats.json');
+    const s = trimnet('stats', model, '--limit', '1000', '--out', statsFile);
+    expect(s.code, s.err).toBe(0);
+    expect(s.out).toMatch(/dead/);
+    expect(s.out).toMatch(/histogram of per-neuron mean activation/);
+    const j = trimnet('stats', model, '--limit', '1000', '--json');
+    const summary = JSON.parse(j.out);
+    expect(summary.layers.map((l: { size: number }) => l.size)).toEqual([64, 32]);
+    expect(summary.samples).toBe(1000);
+    const file = JSON.parse(readFileSync(statsFile, 'utf8'));
+    expect(file.format).toBe('trimnet-activation-stats');
+    const out = join(dir, 'p.safetensors');
+    const p = trimnet('prune', model, '--stats', statsFile, '--threshold', '0.2', '--compensate-bias', '--out', out, '--json');
+    expect(p.code, p.err).toBe(0);
+    const rep = JSON.parse(p.out);
+    expect(rep.paramsAfter).toBeLessThan(rep.paramsBefore);
+    const pruned = MLP.fromSafetensors(out);
+    expect(pruned.layerSizes()).toEqual(rep.layerSizesAfter);
+    expect(statSync(out).size).toBe(rep.bytesAfter);
+    expect(rep.accuracyAfter).toBeGreaterThan(0.5);
+    expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('prune --target-params meets the budget, with reconstruction', () => {
+    const out = join(dir, 't.safetensors');
+    const p = trimnet('prune', model, '--target-params', '0.5', '--reconstruct', '--calib', '2000', '--stats-limit', '2000', '--out', out, '--json');
+    expect(p.code, p.err).toBe(0);
+    const rep = JSON.parse(p.out);
+    expect(rep.paramsAfter).toBeLessThanOrEqual(0.5 * rep.paramsBefore);
+    expect(rep.reconstructed).toBe(true);
+    const human = trimnet('prune', model, '--target-params', '0.5', '--stats-limit', '500', '--out', join(dir, 't2.safetensors'));
+    expect(human.out).toMatch(/removed \d+\.\d% of parameters/);
+  });
+
+  it('sweep prints a table and writes JSON and an SVG plot', () => {
+    const svg = join(dir, 'sweep.svg');
+    const json = join(dir, 'sweep.json');
+    const r = trimnet('sweep', model, '--thresholds', '0,0.1,0.3', '--stats-limit', '1000', '--plot', svg, '--out', json, '--no-latency');
+    expect(r.code, r.err).toBe(0);
+    expect(r.out.split('\n').filter((l) => /^(unpruned|0\.1|0\.3|0) /.test(l))).toHaveLength(4);
+    expect(readFileSync(svg, 'utf8')).toMatch(/^<svg [^]*<\/svg>\n$/);
+    const res = JSON.parse(readFileSync(json, 'utf8'));
+    expect(res.rows.map((x: { threshold: number }) => x.threshold)).toEqual([0, 0.1, 0.3]);
+  });
+
+  it('l2 --all-layers --mask-only is PyTorch’s loop over every Linear; default mode shrinks', () => {
+    const out = join(dir, 'l2.safetensors');
+    const r = trimnet('l2', model, '--amount', '0.25', '--all-layers', '--mask-only', '--out', out);
+    expect(r.code, r.err).toBe(0);
+    const orig = MLP.fromSafetensors(model);
+    const masked = MLP.fromSafetensors(out);
+    expect(masked.layerSizes()).toEqual(orig.layerSizes());
+    orig.layers.forEach((l, i) => {
+      expect(masked.layers[i]!.weight.data).toEqual(lnStructured(l.weight, { amount: 0.25, n: 2, dim: 0 }).data);
+      expect(masked.layers[i]!.bias).toEqual(l.bias);
+    });
+    const s = trimnet('l2', model, '--count', '8', '--n', 'inf', '--out', join(dir, 'l2s.safetensors'), '--json');
+    expect(s.code, s.err).toBe(0);
+    expect(JSON.parse(s.out).layerSizesAfter).toEqual([784, 56, 24, 10]);
+  });
+
+  it('bad input ends with one clear line and exit code 1, and never writes over the input', () => {
+    oneLineError(trimnet('prune', model, '--threshold', 'NaN', '--out', join(dir, 'x.safetensors')), /Expected a finite number ≥ 0 for --threshold but received "NaN"/);
+    oneLineError(trimnet('prune', model, '--threshold', '-1', '--out', join(dir, 'x.safetensors')), /--threshold/);
+    oneLineError(trimnet('prune', model, '--out', join(dir, 'x.safetensors')), /exactly one of --threshold or --target-params/);
+    oneLineError(trimnet('prune', model, '--threshold', '0.1', '--statistic', 'median', '--out', join(dir, 'x.safetensors')), /mean, meanAbs, apoz/);
+    oneLineError(trimnet('prune', model, '--threshold', '0.1', '--out', model), /Refusing to write .* input file/);
+    oneLineError(trimnet('prune', model, '--threshold', '0.1', '--data', 'fashion-mnist', '--out', join(dir, 'x.safetensors')), /apt-get install dataset-fashion-mnist/);
+    oneLineError(trimnet('prune', join(dir, 'missing.safetensors'), '--threshold', '0.1', '--out', join(dir, 'x.safetensors')), /missing\.safetensors/);
+    oneLineError(trimnet('prune', model, '--threshold', '1.5', '--statistic', 'apoz', '--out', join(dir, 'x.safetensors')), /APoZ/);
+    oneLineError(trimnet('l2', model, '--amount', '1.5', '--out', join(dir, 'x.safetensors')), /fraction in the range \[0, 1\] for --amount/);
+    oneLineError(trimnet('l2', model, '--count', '65', '--out', join(dir, 'x.safetensors')), /at most the 64 channels/);
+    oneLineError(trimnet('l2', model, '--amount', '0.5', '--all-layers', '--out', join(dir, 'x.safetensors')), /needs --mask-only/);
+    oneLineError(trimnet('l2', model, '--amount', '1', '--out', join(dir, 'x.safetensors')), /every neuron/);
+    oneLineError(trimnet('l2', model, '--amount', '0.5', '--n', '3', '--out', join(dir, 'x.safetensors')), /1, 2 or inf/);
+    oneLineError(trimnet('sweep', model, '--thresholds', '0,abc'), /comma-separated numbers/);
+    expect(existsSync(join(dir, 'x.safetensors'))).toBe(false);
+  });
+});
