@@ -134,6 +134,27 @@ describe.runIf(native?.svd)('native svd vs js reference and ml-matrix', () => {
     });
   }
 
+  it('a larger matrix (several rotation batches, threaded paths): reconstructs, orthonormal', () => {
+    const [m, n] = [300, 260];
+    const a = rand(m, n, 11);
+    checkSvd(native!.svd!(a, m, n, false), a, m, n, false, '300×260');
+    const at = rand(n, m, 12);
+    checkSvd(native!.svd!(at, n, m, true), at, n, m, true, '260×300 full');
+  });
+
+  it('extreme scales (1e-38 … 1e36) keep S relative to σmax and U, V orthonormal', () => {
+    const [m, n] = [20, 12];
+    const base = rand(m, n, 13);
+    const ref = tryBackend('js')!.svd!(base, m, n, false);
+    for (const scale of [1e-38, 1e-30, 1e30, 1e36]) {
+      const a = base.map((x) => x * scale);
+      const r = native!.svd!(a, m, n, true);
+      for (let k = 0; k < n; k++) expect(Math.abs(r.S[k]! / scale - ref.S[k]!)).toBeLessThanOrEqual(1e-5 * ref.S[0]!);
+      expect(orthError(r.U, m, m)).toBeLessThanOrEqual(1e-5);
+      expect(orthError(r.V, n, n)).toBeLessThanOrEqual(1e-5);
+    }
+  });
+
   it('singular values agree with ml-matrix (second oracle)', () => {
     const m = 40;
     const n = 25;
