@@ -13,3 +13,4 @@ export type { MatmulOptions, Svd } from './ops.js';
 export { MLP, argmaxRows } from './nn/mlp.js';
 export type { Linear, MLPOptions } from './nn/mlp.js';
 export { Rng } from './rng.js';
+export * from './align/index.js';
