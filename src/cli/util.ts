@@ -1,5 +1,7 @@
 // Small helpers shared by the CLI commands.
-import { TrimnetError } from '../errors.js';
+import { ACTIVATIONS, type Activation } from '../backend/types.js';
+import { TrimnetError, expected } from '../errors.js';
+import { writeFileAtomic } from '../io/atomic.js';
 
 /** Action for a command whose issue has not landed yet: one clear line, exit 1. */
 export function notYet(name: string): () => never {
@@ -18,4 +20,44 @@ export function table(header: string[], rows: (string | number)[][]): string {
 
 export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+/**
+ * Writes an output file atomically (temp file + rename) and refuses to write over any of
+ * `inputs` (the files this command read): one clear error instead of a clobbered input.
+ */
+export function writeOutput(path: string, data: Uint8Array | string, inputs: readonly string[] = []): void {
+  writeFileAtomic(path, data, { inputs });
+}
+
+/** Commander parser for a positive integer option. */
+export function intOption(name: string, { min = 1 }: { min?: number } = {}): (v: string) => number {
+  return (v) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min) throw expected(`an integer ≥ ${min}`, name, v);
+    return n;
+  };
+}
+
+/** Commander parser for a finite number option in [min, max]. */
+export function numberOption(name: string, { min = -Infinity, max = Infinity }: { min?: number; max?: number } = {}): (v: string) => number {
+  return (v) => {
+    const n = Number(v);
+    if (v.trim() === '' || !Number.isFinite(n) || n < min || n > max) throw expected(`a number in [${min}, ${max}]`, name, v);
+    return n;
+  };
+}
+
+/** "512,256" -> [512, 256] (hidden layer sizes; "" or "none" for no hidden layer). */
+export function parseLayers(v: string): number[] {
+  if (v.trim() === '' || v === 'none') return [];
+  const sizes = v.split(',').map((s) => Number(s.trim()));
+  if (sizes.some((n) => !Number.isInteger(n) || n < 1)) throw expected('comma-separated positive integers such as 512,256', '--layers', v);
+  return sizes;
+}
+
+/** Validates an activation name from the command line. */
+export function activationOption(v: string): Activation {
+  if (!(ACTIVATIONS as readonly string[]).includes(v)) throw expected(`one of ${ACTIVATIONS.join(', ')}`, '--activation', v);
+  return v as Activation;
 }

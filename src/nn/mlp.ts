@@ -1,11 +1,15 @@
 // MLP: a stack of Linear + activation, with a final Linear (logits), as micrograd keeps it:
 // small enough to read in one sitting. Weights are [out_features, in_features] as in PyTorch.
 
-import type { Activation } from '../backend/types.js';
-import { ArgumentError, ShapeError, expected } from '../errors.js';
+import { getBackend } from '../backend/registry.js';
+import { ACTIVATIONS, type Activation } from '../backend/types.js';
+import { ArgumentError, DataError, FormatError, ShapeError, expected } from '../errors.js';
+import { writeFileAtomic } from '../io/atomic.js';
+import { readSafetensors, writeSafetensors } from '../io/safetensors.js';
 import { linear } from '../ops.js';
 import { Rng } from '../rng.js';
 import { Tensor, shapeStr } from '../tensor.js';
+import { softmaxCrossEntropy } from './loss.js';
 
 export interface Linear {
   weight: Tensor; // [out, in]
@@ -23,6 +27,8 @@ export class MLP {
   readonly layers: Linear[];
   readonly activation: Activation;
   readonly leakySlope: number;
+  /** Per-layer output buffers of the single-sample path, made on first use. */
+  private scratch: Float32Array[] | null = null;
 
   constructor(layers: Linear[], activation: Activation = 'relu', leakySlope = 0.01) {
     if (layers.length === 0) throw new ArgumentError('An MLP needs at least one layer');
@@ -86,6 +92,7 @@ export class MLP {
     if (x2.cols !== this.inputSize) {
       throw new ShapeError(`MLP input has ${x2.cols} features (shape ${shapeStr(x.shape)}) but the model expects ${this.inputSize}`);
     }
+    assertFinite(x2.data, 'MLP input', x2.cols);
     return x2;
   }
 
@@ -99,6 +106,62 @@ export class MLP {
     return h;
   }
 
+  /**
+   * forward off the event loop: each layer's GEMM runs on the libuv pool (native backends).
+   * Do not change the weights or `x` until it resolves.
+   */
+  async forwardAsync(x: Tensor): Promise<Tensor> {
+    let h = this.checkInput(x);
+    const backend = getBackend();
+    for (let i = 0; i < this.layers.length; i++) {
+      const l = this.layers[i]!;
+      const [out, inp] = l.weight.shape as [number, number];
+      const c = new Float32Array(h.rows * out);
+      await backend.gemmAsync(h.rows, out, inp, h.data, l.weight.data, c, {
+        transB: true,
+        bias: l.bias,
+        activation: i === this.layers.length - 1 ? 'identity' : this.activation,
+        leakySlope: this.leakySlope,
+      });
+      h = new Tensor(c, [h.rows, out]);
+    }
+    return h;
+  }
+
+  /**
+   * Logits of one sample with no allocation per call: the result is this model's scratch buffer
+   * (overwritten by the next call) unless `out` is given. For latency-bound services.
+   */
+  forwardOne(x: Float32Array, out?: Float32Array): Float32Array {
+    const inp = this.inputSize;
+    if (!(x instanceof Float32Array) || x.length !== inp) throw expected(`a Float32Array of ${inp} features`, 'input', x);
+    let s = 0;
+    for (let i = 0; i < inp; i++) s += x[i]!;
+    if (!Number.isFinite(s)) assertFinite(x, 'MLP input', inp);
+    if (!this.scratch) this.scratch = this.layers.map((l) => new Float32Array(l.weight.shape[0]!));
+    const backend = getBackend();
+    let h = x;
+    const last = this.layers.length - 1;
+    for (let i = 0; i <= last; i++) {
+      const l = this.layers[i]!;
+      const [o, k] = l.weight.shape as [number, number];
+      const c = i === last && out ? out : this.scratch[i]!;
+      if (c.length < o) throw expected(`a Float32Array of at least ${o} entries`, 'out', c);
+      backend.gemm(1, o, k, h, l.weight.data, c, { transB: true, bias: l.bias, activation: i === last ? 'identity' : this.activation, leakySlope: this.leakySlope });
+      h = c;
+    }
+    return h;
+  }
+
+  /** Class index of one sample (argmax of forwardOne), no allocation per call. */
+  predictOne(x: Float32Array): number {
+    const z = this.forwardOne(x);
+    let best = z[0]!;
+    let arg = 0;
+    for (let j = 1; j < this.outputSize; j++) if (z[j]! > best) ((best = z[j]!), (arg = j));
+    return arg;
+  }
+
   /** Class index (argmax of the logits) per row. */
   predict(x: Tensor): Int32Array {
     return argmaxRows(this.forward(x));
@@ -108,25 +171,87 @@ export class MLP {
   evaluate(x: Tensor, labels: ArrayLike<number>, batchSize = 1024): { accuracy: number; loss: number } {
     const xs = this.checkInput(x);
     if (labels.length !== xs.rows) throw new ShapeError(`${xs.rows} inputs but ${labels.length} labels`);
+    checkLabels(labels, this.outputSize);
     let correct = 0;
     let loss = 0;
     for (let s = 0; s < xs.rows; s += batchSize) {
       const logits = this.forward(xs.sliceRows(s, s + batchSize));
-      const n = logits.cols;
-      for (let i = 0; i < logits.rows; i++) {
-        const row = logits.data.subarray(i * n, i * n + n);
-        const y = labels[s + i]!;
-        let max = -Infinity;
-        let arg = 0;
-        for (let j = 0; j < n; j++) if (row[j]! > max) ((max = row[j]!), (arg = j));
-        let z = 0;
-        for (let j = 0; j < n; j++) z += Math.exp(row[j]! - max);
-        loss += Math.log(z) + max - row[y]!;
-        if (arg === y) correct++;
-      }
+      const r = softmaxCrossEntropy(logits.data, labelSlice(labels, s, s + logits.rows), logits.rows, logits.cols);
+      loss += r.lossSum;
+      correct += r.correct;
     }
     const count = xs.rows;
     return { accuracy: count ? correct / count : 0, loss: count ? loss / count : 0 };
+  }
+
+  /**
+   * safetensors bytes named as a PyTorch nn.Sequential state_dict: Linear layers at even indices
+   * (`0.weight` [out, in], `0.bias`, `2.weight`, …), activations at odd ones; `__metadata__`
+   * records the activation so the file loads back as the same model.
+   */
+  toSafetensors(): Uint8Array {
+    const tensors = new Map<string, Tensor>();
+    this.layers.forEach((l, i) => {
+      tensors.set(`${2 * i}.weight`, l.weight);
+      tensors.set(`${2 * i}.bias`, new Tensor(l.bias, [l.bias.length]));
+    });
+    const metadata: Record<string, string> = { format: 'pt', activation: this.activation, layerSizes: this.layerSizes().join(',') };
+    if (this.activation === 'leaky_relu') metadata.leakySlope = String(this.leakySlope);
+    return writeSafetensors(tensors, { metadata });
+  }
+
+  /** Writes toSafetensors() to `path` atomically, never over one of `inputs`. */
+  save(path: string, opts: { inputs?: readonly string[] } = {}): void {
+    writeFileAtomic(path, this.toSafetensors(), opts);
+  }
+
+  /**
+   * An MLP from safetensors bytes (or a file path). Reads nn.Sequential state_dicts (`0.weight`,
+   * `2.weight`, …, any prefix such as `layers.0.`) and named layers (`fc1.weight`, `hidden.weight`, …):
+   * layers are ordered by the numbers in their names, or, when that does not chain, by their shapes.
+   * The activation comes from `opts.activation`, else the file's `__metadata__`, else ReLU.
+   */
+  static fromSafetensors(src: Uint8Array | ArrayBuffer | string, opts: { activation?: Activation; leakySlope?: number } = {}): MLP {
+    const file = readSafetensors(src);
+    const where = typeof src === 'string' ? src : 'the safetensors file';
+    const groups = new Map<string, { weight?: Tensor; bias?: Tensor }>();
+    for (const [name, t] of file.tensors) {
+      const m = /^(.*)\.(weight|bias)$/.exec(name);
+      if (!m) throw new FormatError(`${where}: tensor '${name}' is not a Linear layer's weight or bias (trimnet reads MLPs of Linear layers)`);
+      const g = groups.get(m[1]!) ?? {};
+      g[m[2] as 'weight' | 'bias'] = t;
+      groups.set(m[1]!, g);
+    }
+    if (groups.size === 0) throw new FormatError(`${where} holds no tensors`);
+    const layers: { name: string; weight: Tensor; bias: Float32Array }[] = [];
+    for (const [name, g] of groups) {
+      if (!g.weight) throw new FormatError(`${where}: '${name}.bias' has no matching '${name}.weight'`);
+      if (g.weight.rank !== 2) throw new ShapeError(`${where}: '${name}.weight' has shape ${shapeStr(g.weight.shape)}, not [out, in]`);
+      const out = g.weight.shape[0]!;
+      if (g.bias && (g.bias.rank !== 1 || g.bias.size !== out)) {
+        throw new ShapeError(`${where}: '${name}.bias' has shape ${shapeStr(g.bias.shape)} but '${name}.weight' ${shapeStr(g.weight.shape)} has ${out} outputs`);
+      }
+      assertFinite(g.weight.data, `'${name}.weight' in ${where}`, g.weight.cols, DataError);
+      if (g.bias) assertFinite(g.bias.data, `'${name}.bias' in ${where}`, out, DataError);
+      layers.push({ name, weight: g.weight, bias: g.bias ? g.bias.data : new Float32Array(out) });
+    }
+    layers.sort((a, b) => naturalCompare(a.name, b.name));
+    const ordered = chains(layers) ? layers : (orderByShapes(layers) ?? layers);
+    const meta = file.metadata;
+    const activation = opts.activation ?? (meta.activation as Activation | undefined) ?? 'relu';
+    if (!(ACTIVATIONS as readonly string[]).includes(activation)) {
+      throw opts.activation ? expected(`one of ${ACTIVATIONS.join(', ')}`, 'activation', activation) : new FormatError(`${where}: __metadata__ names an unknown activation '${activation}'`);
+    }
+    const slope = opts.leakySlope ?? (meta.leakySlope !== undefined ? Number(meta.leakySlope) : 0.01);
+    if (!chains(ordered)) {
+      const desc = ordered.map((l) => `${l.name} ${shapeStr(l.weight.shape)}`).join(', ');
+      throw new ShapeError(`Layer shapes don't chain in ${where}: ${desc} (each layer's input size must equal the previous layer's output size)`);
+    }
+    return new MLP(
+      ordered.map((l) => ({ weight: l.weight, bias: l.bias })),
+      activation,
+      slope,
+    );
   }
 
   /** Deep copy. */
@@ -137,6 +262,65 @@ export class MLP {
       this.leakySlope,
     );
   }
+}
+
+/** Throws (DataError by default) naming the first NaN/±Infinity; a plain sum finds out cheaply whether there is one. */
+function assertFinite(data: Float32Array, what: string, cols: number, Err: typeof DataError = DataError): void {
+  let s = 0;
+  for (let i = 0; i < data.length; i++) s += data[i]!;
+  if (Number.isFinite(s)) return;
+  for (let i = 0; i < data.length; i++) {
+    if (!Number.isFinite(data[i]!)) {
+      const at = cols > 0 && data.length > cols ? `row ${Math.floor(i / cols)}, column ${i % cols}` : `index ${i}`;
+      throw new Err(`${what} contains ${Number.isNaN(data[i]!) ? 'NaN' : 'Infinity'} at ${at}`);
+    }
+  }
+}
+
+function checkLabels(labels: ArrayLike<number>, classes: number): void {
+  for (let i = 0; i < labels.length; i++) {
+    const y = labels[i]!;
+    if (!(Number.isInteger(y) && y >= 0 && y < classes)) throw new DataError(`Label ${i} is ${y} but the model has ${classes} classes (labels must be integers in [0, ${classes}))`);
+  }
+}
+
+function labelSlice(labels: ArrayLike<number>, s: number, e: number): ArrayLike<number> {
+  return ArrayBuffer.isView(labels) ? (labels as unknown as Int32Array).subarray(s, e) : Array.prototype.slice.call(labels, s, e);
+}
+
+/** Orders "fc2" < "fc10" and "layers.2" < "layers.10": digit runs compare as numbers. */
+function naturalCompare(a: string, b: string): number {
+  const ta = a.split(/(\d+)/);
+  const tb = b.split(/(\d+)/);
+  for (let i = 0; i < Math.min(ta.length, tb.length); i++) {
+    const x = ta[i]!;
+    const y = tb[i]!;
+    if (x === y) continue;
+    if (i % 2 === 1) return Number(x) - Number(y);
+    return x < y ? -1 : 1;
+  }
+  return ta.length - tb.length;
+}
+
+function chains(layers: { weight: Tensor }[]): boolean {
+  return layers.every((l, i) => i === 0 || l.weight.shape[1] === layers[i - 1]!.weight.shape[0]);
+}
+
+/** The one order in which the layers chain, when the shapes determine it (else null). */
+function orderByShapes<T extends { weight: Tensor }>(layers: T[]): T[] | null {
+  const outs = layers.map((l) => l.weight.shape[0]!);
+  const starts = layers.filter((l) => !outs.includes(l.weight.shape[1]!) || layers.length === 1);
+  if (starts.length !== 1) return null;
+  const order = [starts[0]!];
+  const left = new Set(layers.filter((l) => l !== starts[0]));
+  while (left.size) {
+    const prevOut = order[order.length - 1]!.weight.shape[0];
+    const next = [...left].filter((l) => l.weight.shape[1] === prevOut);
+    if (next.length !== 1) return null;
+    order.push(next[0]!);
+    left.delete(next[0]!);
+  }
+  return order;
 }
 
 export function argmaxRows(t: Tensor): Int32Array {

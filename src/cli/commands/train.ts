@@ -1,7 +1,84 @@
-// `trimnet train`: not built yet (see the open issues).
+// `trimnet train`: trains an MLP on an IDX dataset and writes it as safetensors (PyTorch names).
 import type { Command } from 'commander';
-import { notYet } from '../util.js';
+import { getBackend } from '../../backend/registry.js';
+import type { Activation } from '../../backend/types.js';
+import { loadDataset } from '../../io/datasets.js';
+import { MLP } from '../../nn/mlp.js';
+import { train } from '../../nn/train.js';
+import { expected } from '../../errors.js';
+import { activationOption, intOption, numberOption, parseLayers, printJson, table } from '../util.js';
+
+interface TrainCliOptions {
+  data: string;
+  layers: number[];
+  activation: Activation;
+  epochs: number;
+  batchSize: number;
+  lr?: number;
+  optimizer: string;
+  momentum: number;
+  weightDecay: number;
+  seed: number;
+  limit?: number;
+  out: string;
+  json?: boolean;
+}
 
 export function register(program: Command): void {
-  program.command('train').description('(not built yet)').allowUnknownOption().action(notYet('train'));
+  program
+    .command('train')
+    .description('train an MLP on Fashion-MNIST (or any IDX dataset) and save it as safetensors')
+    .option('--data <name|dir>', "'mini' (bundled), 'fashion-mnist' (full set) or a directory of IDX files", 'mini')
+    .option('--layers <sizes>', 'hidden layer sizes, comma-separated', parseLayers, [512, 256])
+    .option('--activation <name>', 'relu, leaky_relu, gelu, tanh, sigmoid or identity', activationOption, 'relu' as Activation)
+    .option('--epochs <n>', 'passes over the training set', intOption('--epochs', { min: 0 }), 8)
+    .option('--batch-size <n>', 'rows per mini-batch', intOption('--batch-size'), 128)
+    .option('--lr <rate>', 'learning rate (default 1e-3 for adam, 1e-2 for sgd)', numberOption('--lr', { min: 0 }))
+    .option('--optimizer <name>', 'adam or sgd', 'adam')
+    .option('--momentum <m>', 'SGD momentum', numberOption('--momentum', { min: 0, max: 1 }), 0.9)
+    .option('--weight-decay <wd>', 'L2 weight decay (as PyTorch weight_decay)', numberOption('--weight-decay', { min: 0 }), 0)
+    .option('--seed <n>', 'seed for the initial weights and the shuffling', intOption('--seed', { min: 0 }), 0)
+    .option('--limit <n>', 'use only the first n training (and test) images', intOption('--limit'))
+    .option('--out <file>', 'where to write the model (.safetensors)', 'model.safetensors')
+    .option('--json', 'print the result as JSON')
+    .action((o: TrainCliOptions) => {
+      if (o.optimizer !== 'adam' && o.optimizer !== 'sgd') throw expected("'adam' or 'sgd'", '--optimizer', o.optimizer);
+      const ds = loadDataset(o.data, o.limit !== undefined ? { limit: o.limit } : {});
+      const sizes = [ds.train.x.cols, ...o.layers, ds.classes.length];
+      const model = MLP.create({ sizes, activation: o.activation, seed: o.seed });
+      const log = (s: string) => {
+        if (!o.json) console.log(s);
+      };
+      log(`training ${sizes.join('-')} ${o.activation} on '${o.data}' (${ds.train.x.rows} images), ${o.optimizer}, ${o.epochs} epochs, batch ${o.batchSize}, backend ${getBackend().name}`);
+      const result = train(model, ds.train.x, ds.train.labels, {
+        epochs: o.epochs,
+        batchSize: o.batchSize,
+        optimizer: o.optimizer,
+        ...(o.lr !== undefined ? { lr: o.lr } : {}),
+        momentum: o.momentum,
+        weightDecay: o.weightDecay,
+        seed: o.seed,
+        progress: !o.json,
+        onProgress: (p) => {
+          if (p.done && !process.stderr.isTTY) log(`epoch ${p.epoch}/${p.epochs}: loss ${p.loss.toFixed(4)}, train accuracy ${p.accuracy.toFixed(4)}, ${p.seconds.toFixed(2)} s`);
+        },
+      });
+      const test = ds.test.x.rows ? model.evaluate(ds.test.x, ds.test.labels) : null;
+      model.save(o.out);
+      const secs = result.epochs.map((e) => e.seconds);
+      const summary = {
+        out: o.out,
+        layerSizes: model.layerSizes(),
+        params: model.paramCount(),
+        activation: o.activation,
+        backend: getBackend().name,
+        epochs: result.epochs,
+        secondsPerEpoch: secs.length ? secs.reduce((a, b) => a + b, 0) / secs.length : 0,
+        test,
+      };
+      if (o.json) return printJson(summary);
+      console.log(table(['epoch', 'loss', 'train acc', 'seconds'], result.epochs.map((e) => [e.epoch, e.loss.toFixed(4), e.accuracy.toFixed(4), e.seconds.toFixed(2)])));
+      if (test) console.log(`test accuracy ${test.accuracy.toFixed(4)}, loss ${test.loss.toFixed(4)} on ${ds.test.x.rows} images`);
+      console.log(`wrote ${o.out} (${model.paramCount()} parameters, ${summary.secondsPerEpoch.toFixed(2)} s/epoch)`);
+    });
 }

@@ -1,0 +1,11 @@
+// The demo, step by step, in order. A new step is one file in this folder and one line here.
+import { backendStep } from './backend.js';
+import type { DemoStep } from './context.js';
+import { dataStep, evalStep, trainStep } from './train.js';
+
+export const demoSteps: DemoStep[] = [
+  backendStep,
+  dataStep,
+  trainStep,
+  evalStep,
+];

@@ -1,0 +1,58 @@
+// Atomic file output: write a temp file in the target's directory, then rename it over the
+// target, so a reader (or a crash) never sees half a file. Refuses to write over an input.
+
+import { closeSync, fsyncSync, openSync, realpathSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { ArgumentError, TrimnetError } from '../errors.js';
+
+/** The path with symlinks in its directory resolved (the file itself may not exist yet). */
+function canonical(path: string): string {
+  const abs = resolve(path);
+  try {
+    return realpathSync(abs);
+  } catch {
+    try {
+      return join(realpathSync(dirname(abs)), basename(abs));
+    } catch {
+      return abs;
+    }
+  }
+}
+
+/** Throws when `out` names the same file as one of `inputs`. */
+export function assertNotInput(out: string, inputs: readonly string[] = []): void {
+  const o = canonical(out);
+  for (const inp of inputs) {
+    if (canonical(inp) === o) throw new ArgumentError(`Refusing to write ${out}: it is also an input file; choose another output path`);
+  }
+}
+
+/**
+ * Writes `data` to `path` atomically (temp file in the same directory + fsync + rename).
+ * `inputs`: files this command read; writing over any of them is refused.
+ */
+export function writeFileAtomic(path: string, data: Uint8Array | string, opts: { inputs?: readonly string[] } = {}): void {
+  assertNotInput(path, opts.inputs);
+  const target = resolve(path);
+  const tmp = join(dirname(target), `.${basename(target)}.${process.pid}.${Math.random().toString(36).slice(2, 10)}.tmp`);
+  const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
+  let fd: number | null = null;
+  try {
+    fd = openSync(tmp, 'wx', 0o644);
+    let off = 0;
+    while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
+    fsyncSync(fd);
+    closeSync(fd);
+    fd = null;
+    renameSync(tmp, target);
+  } catch (err) {
+    if (fd !== null) closeSync(fd);
+    try {
+      unlinkSync(tmp);
+    } catch {
+      /* the temp file may not exist */
+    }
+    const e = err as NodeJS.ErrnoException;
+    throw new TrimnetError('E_IO', `Cannot write ${path}: ${e.code === 'ENOENT' ? 'its directory does not exist' : (e.message ?? String(err))}`, { cause: err });
+  }
+}
