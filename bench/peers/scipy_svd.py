@@ -1,0 +1,30 @@
+"""Peer for bench/svd.bench.mjs: LAPACK's float32 sgesdd through scipy (Debian python3-scipy on
+OpenBLAS; set OPENBLAS_NUM_THREADS in the environment). Usage: scipy_svd.py MxN [MxN ...]
+Prints one JSON line: {"MxN": {"seconds": median, "reps": k}, ...} (thin SVD with U and V)."""
+import json
+import sys
+import time
+
+import numpy as np
+import scipy.linalg
+
+
+def bench(m, n, min_time=1.0, min_reps=3):
+    a = np.random.default_rng(0).uniform(-1, 1, (m, n)).astype(np.float32)
+    u, s, vt = scipy.linalg.svd(a, full_matrices=False, lapack_driver="gesdd", check_finite=False)
+    assert s.dtype == np.float32
+    times = []
+    start = time.perf_counter()
+    while len(times) < min_reps or time.perf_counter() - start < min_time:
+        t0 = time.perf_counter()
+        scipy.linalg.svd(a, full_matrices=False, lapack_driver="gesdd", check_finite=False)
+        times.append(time.perf_counter() - t0)
+    return {"seconds": float(np.median(times)), "reps": len(times)}
+
+
+if __name__ == "__main__":
+    out = {}
+    for arg in sys.argv[1:]:
+        m, n = map(int, arg.split("x"))
+        out[arg] = bench(m, n)
+    print(json.dumps(out))

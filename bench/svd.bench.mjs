@@ -1,0 +1,83 @@
+// SVD (thin, with U and V) of float32 matrices: trimnet's native cpu kernel vs LAPACK's float32
+// sgesdd (scipy.linalg.svd(a, lapack_driver='gesdd') on a float32 array, OpenBLAS with 2
+// threads) and ml-matrix (pure JS, float64; only the small sizes, it is slow). Same run, same
+// machine: ratios are what to read. Results: bench/results/svd.md.
+//   node bench/svd.bench.mjs [--quick]
+import { Matrix, SingularValueDecomposition } from 'ml-matrix';
+import { benchDir, mdTable, python, runPython, timeMs, writeResults } from './lib.mjs';
+import { join } from 'node:path';
+
+const { tryBackend } = await import('../dist/src/index.js');
+const cpu = tryBackend('cpu');
+if (!cpu?.svd) {
+  console.error('svd bench: the native cpu backend with svd is not available (npm run build)');
+  process.exit(1);
+}
+const quick = process.argv.includes('--quick');
+const shapes = quick ? [[256, 256], [768, 768]] : [[256, 256], [768, 768], [1024, 1024], [2000, 768]];
+const mlShapes = new Set(['256x256', '768x768']);
+
+function rand(m, n, seed = 1) {
+  let s = seed >>> 0;
+  const a = new Float32Array(m * n);
+  for (let i = 0; i < a.length; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    a[i] = s / 2 ** 31 - 1;
+  }
+  return a;
+}
+
+// Nominal flops of a thin SVD with U and V (Golub & Van Loan, Golub–Reinsch: 14mn² + 8n³, m >= n).
+const flops = (m, n) => {
+  const [a, b] = m >= n ? [m, n] : [n, m];
+  return 14 * a * b * b + 8 * b ** 3;
+};
+
+const key = ([m, n]) => `${m}x${n}`;
+let peer = null;
+if (python(['scipy'])) {
+  peer = runPython(join(benchDir, 'peers', 'scipy_svd.py'), shapes.map(key), { OPENBLAS_NUM_THREADS: '2' });
+} else {
+  console.warn('svd bench: /usr/bin/python3 with scipy not found; no sgesdd column');
+}
+
+const rows = [];
+for (const [m, n] of shapes) {
+  const a = rand(m, n);
+  const ms = timeMs(() => cpu.svd(a, m, n, false), { minMs: 1000, minReps: 3 });
+  const sg = peer?.[key([m, n])]?.seconds;
+  let ml = null;
+  if (mlShapes.has(key([m, n]))) {
+    const mat = new Matrix(m, n);
+    for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) mat.set(i, j, a[i * n + j]);
+    const t0 = performance.now();
+    new SingularValueDecomposition(mat, { autoTranspose: true });
+    ml = performance.now() - t0;
+  }
+  const row = [
+    `${m}×${n}`,
+    (ms / 1000).toFixed(4),
+    ((flops(m, n) / (ms / 1000)) / 1e9).toFixed(1),
+    sg !== undefined ? sg.toFixed(4) : '–',
+    sg !== undefined ? `${(ms / 1000 / sg).toFixed(2)}×` : '–',
+    ml !== null ? (ml / 1000).toFixed(2) : '–',
+    ml !== null ? `${(ml / ms).toFixed(0)}×` : '–',
+  ];
+  console.log(row.join('  '));
+  rows.push(row);
+}
+
+const body = [
+  'Thin SVD (U, S, V) of a uniform(-1, 1) float32 matrix; median seconds. GFLOP/s use the nominal',
+  'Golub–Reinsch count 14mn² + 8n³. sgesdd: `scipy.linalg.svd(a, lapack_driver="gesdd")` on float32,',
+  'OpenBLAS, OPENBLAS_NUM_THREADS=2. ml-matrix: one run (float64, pure JS).',
+  `trimnet threads: ${cpu.name} backend, ${(await import('../dist/src/backend/addon.js')).loadAddon().addon?.info().threads ?? '?'}.`,
+  '',
+  mdTable(
+    ['shape', 'trimnet cpu s', 'GFLOP/s', 'sgesdd s', 'trimnet / sgesdd', 'ml-matrix s', 'ml-matrix / trimnet'],
+    rows,
+  ),
+  '',
+  'Targets: trimnet / sgesdd ≤ 1.5× (goal ≤ 1.0×); ml-matrix / trimnet ≥ 30×.',
+].join('\n');
+console.log(writeResults('svd', 'SVD: trimnet cpu vs LAPACK sgesdd vs ml-matrix', body));

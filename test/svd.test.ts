@@ -1,0 +1,191 @@
+// SVD on every backend that has one (cpu = native kernel, js = float64 Jacobi reference) against
+// scipy's singular values (test/fixtures/make_svd.py), plus reconstruction, orthogonality of U
+// and V (thin and full), native vs js on awkward shapes, async vs sync, and bad arguments.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Matrix, SingularValueDecomposition } from 'ml-matrix';
+import { describe, expect, it } from 'vitest';
+import { loadAddon } from '../src/backend/addon.js';
+import { tryBackend } from '../src/backend/registry.js';
+import type { Backend, SvdResult } from '../src/backend/types.js';
+import { svd, svdAsync } from '../src/ops.js';
+import { Rng } from '../src/rng.js';
+import { Tensor } from '../src/tensor.js';
+
+interface Case {
+  name: string;
+  m: number;
+  n: number;
+  offset: number;
+  S: number[];
+}
+const fixDir = join(__dirname, 'fixtures', 'svd');
+const cases = (JSON.parse(readFileSync(join(fixDir, 'cases.json'), 'utf8')) as { cases: Case[] }).cases;
+const bin = readFileSync(join(fixDir, 'cases.bin'));
+const all = new Float32Array(bin.buffer, bin.byteOffset, bin.byteLength / 4);
+const matrix = (c: Case) => all.slice(c.offset, c.offset + c.m * c.n);
+
+const backends = (['cpu', 'js'] as const).map((n) => tryBackend(n)).filter((b): b is Backend => !!b?.svd);
+const native = tryBackend('cpu');
+const addon = loadAddon().addon;
+
+function rand(m: number, n: number, seed: number): Float32Array {
+  const r = new Rng(seed);
+  const a = new Float32Array(m * n);
+  for (let i = 0; i < a.length; i++) a[i] = r.uniform(-1, 1);
+  return a;
+}
+
+function frob(a: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i]! * a[i]!;
+  return Math.sqrt(s);
+}
+
+/** Checks shapes, S (descending, >= 0), ‖A − U S Vᵀ‖_F and max |XᵀX − I| for X = U, V. */
+function checkSvd(r: SvdResult, a: Float32Array, m: number, n: number, full: boolean, label: string): void {
+  const p = Math.min(m, n);
+  const pu = full ? m : p;
+  const pv = full ? n : p;
+  expect(r.U.length, `${label} U size`).toBe(m * pu);
+  expect(r.S.length, `${label} S size`).toBe(p);
+  expect(r.V.length, `${label} V size`).toBe(n * pv);
+  for (let i = 0; i < p; i++) {
+    expect(r.S[i]!, `${label} S[${i}] >= 0`).toBeGreaterThanOrEqual(0);
+    if (i > 0) expect(r.S[i]!, `${label} S descending at ${i}`).toBeLessThanOrEqual(r.S[i - 1]!);
+  }
+  let err2 = 0;
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let k = 0; k < p; k++) s += r.U[i * pu + k]! * r.S[k]! * r.V[j * pv + k]!;
+      err2 += (s - a[i * n + j]!) ** 2;
+    }
+  }
+  const tolRec = 1e-5 * frob(a) * Math.max(1, Math.sqrt(Math.max(m, n)) / 4) + 1e-30;
+  expect(Math.sqrt(err2), `${label} ‖A − U S Vᵀ‖_F`).toBeLessThanOrEqual(tolRec);
+  expect(orthError(r.U, m, pu), `${label} UᵀU − I`).toBeLessThanOrEqual(1e-5);
+  expect(orthError(r.V, n, pv), `${label} VᵀV − I`).toBeLessThanOrEqual(1e-5);
+}
+
+function orthError(x: Float32Array, rows: number, cols: number): number {
+  let worst = 0;
+  for (let a = 0; a < cols; a++) {
+    for (let b = a; b < cols; b++) {
+      let s = 0;
+      for (let i = 0; i < rows; i++) s += x[i * cols + a]! * x[i * cols + b]!;
+      worst = Math.max(worst, Math.abs(s - (a === b ? 1 : 0)));
+    }
+  }
+  return worst;
+}
+
+describe.each(backends.map((b) => [b.name, b] as const))('svd on %s', (_name, backend) => {
+  for (const c of cases) {
+    for (const full of [false, true]) {
+      it(`${c.name} ${full ? 'full' : 'thin'}: S matches scipy, reconstructs, U and V orthonormal`, () => {
+        const a = matrix(c);
+        const r = backend.svd!(a, c.m, c.n, full);
+        const smax = c.S[0] ?? 0;
+        for (let i = 0; i < c.S.length; i++) {
+          expect(Math.abs(r.S[i]! - c.S[i]!), `S[${i}]`).toBeLessThanOrEqual(1e-5 * smax + 1e-30);
+        }
+        checkSvd(r, a, c.m, c.n, full, c.name);
+      });
+    }
+  }
+
+  it('empty shapes: 0×n, n×0, 0×0', () => {
+    for (const [m, n] of [[0, 4], [4, 0], [0, 0]] as const) {
+      for (const full of [false, true]) {
+        const r = backend.svd!(new Float32Array(0), m, n, full);
+        expect(r.S.length).toBe(0);
+        expect(r.U.length).toBe(full ? m * m : 0);
+        expect(r.V.length).toBe(full ? n * n : 0);
+        expect(orthError(r.U, m, full ? m : 0)).toBe(0);
+        expect(orthError(r.V, n, full ? n : 0)).toBe(0);
+      }
+    }
+  });
+});
+
+describe.runIf(native?.svd)('native svd vs js reference and ml-matrix', () => {
+  const shapes: [number, number][] = [[1, 1], [1, 17], [17, 1], [2, 2], [33, 5], [5, 33], [64, 64], [130, 31], [31, 130], [96, 97]];
+  for (const [m, n] of shapes) {
+    it(`${m}×${n}: same S, same singular vectors up to sign`, () => {
+      const a = rand(m, n, m * 1000 + n);
+      const rn = native!.svd!(a, m, n, false);
+      const rj = tryBackend('js')!.svd!(a, m, n, false);
+      const p = Math.min(m, n);
+      const smax = rj.S[0]!;
+      for (let k = 0; k < p; k++) {
+        expect(Math.abs(rn.S[k]! - rj.S[k]!)).toBeLessThanOrEqual(1e-5 * smax);
+        // Random matrices have well-separated singular values: vectors agree up to sign.
+        const gap = Math.min(k > 0 ? rj.S[k - 1]! - rj.S[k]! : Infinity, k < p - 1 ? rj.S[k]! - rj.S[k + 1]! : Infinity);
+        if (gap < 1e-3 * smax) continue;
+        let du = 0;
+        let dv = 0;
+        for (let i = 0; i < m; i++) du += rn.U[i * p + k]! * rj.U[i * p + k]!;
+        for (let i = 0; i < n; i++) dv += rn.V[i * p + k]! * rj.V[i * p + k]!;
+        expect(Math.abs(du), `u_${k}`).toBeGreaterThan(1 - 1e-3);
+        expect(Math.abs(dv), `v_${k}`).toBeGreaterThan(1 - 1e-3);
+        expect(du * dv, `sign pairing of u_${k}, v_${k}`).toBeGreaterThan(0);
+      }
+    });
+  }
+
+  it('singular values agree with ml-matrix (second oracle)', () => {
+    const m = 40;
+    const n = 25;
+    const a = rand(m, n, 99);
+    const rows = Array.from({ length: m }, (_, i) => Array.from(a.subarray(i * n, (i + 1) * n)));
+    const ref = new SingularValueDecomposition(new Matrix(rows), { autoTranspose: true }).diagonal;
+    const r = native!.svd!(a, m, n, false);
+    for (let k = 0; k < n; k++) expect(Math.abs(r.S[k]! - ref[k]!)).toBeLessThanOrEqual(1e-5 * ref[0]!);
+  });
+
+  it('async gives exactly the sync result, for thin and full', async () => {
+    for (const [m, n] of [[70, 40], [40, 70]] as const) {
+      for (const full of [false, true]) {
+        const a = rand(m, n, 5);
+        const s = native!.svd!(a, m, n, full);
+        const r = await native!.svdAsync!(a, m, n, full);
+        expect(r.S).toEqual(s.S);
+        expect(r.U).toEqual(s.U);
+        expect(r.V).toEqual(s.V);
+      }
+    }
+  });
+
+  it('the addon rejects bad arguments with clear errors', async () => {
+    const a = new Float32Array(6);
+    expect(() => addon!.svd!(a, 2, 4, false)).toThrow(/A has 6 elements but the call needs 8/);
+    expect(() => addon!.svd!(new Float64Array(6) as unknown as Float32Array, 2, 3, false)).toThrow(/Expected a Float32Array for A/);
+    expect(() => addon!.svd!(a, -1, 3, false)).toThrow(/Expected a non-negative 32-bit integer for m/);
+    expect(() => addon!.svd!(a, 2, 1.5, false)).toThrow(/for n/);
+    expect(() => addon!.svd!(a, 2, 3, 1 as unknown as boolean)).toThrow(/Expected a boolean for full/);
+    expect(() => (addon!.svd as unknown as (...x: unknown[]) => unknown)(a, 2, 3)).toThrow(/svd expects 4 arguments/);
+    expect(() => addon!.svd!(new Float32Array([1, NaN]), 1, 2, false)).toThrow(/NaN or Infinity/);
+    await expect(addon!.svdAsync!(new Float32Array([Infinity]), 1, 1, false)).rejects.toThrow(/NaN or Infinity/);
+    expect(() => addon!.svdAsync!(a, 3, 3, false)).toThrow(/needs 9/);
+  });
+});
+
+describe('public svd / svdAsync', () => {
+  it('returns tensors of the documented shapes (thin and full)', async () => {
+    const a = Tensor.from(rand(6, 4, 3), [6, 4]);
+    const t = svd(a);
+    expect(t.U.shape).toEqual([6, 4]);
+    expect(t.V.shape).toEqual([4, 4]);
+    const f = await svdAsync(a, { full: true });
+    expect(f.U.shape).toEqual([6, 6]);
+    expect(f.S.length).toBe(4);
+    for (let i = 0; i < 4; i++) expect(Math.abs(f.S[i]! - t.S[i]!)).toBeLessThanOrEqual(1e-5 * t.S[0]!);
+  });
+
+  it('rejects NaN and non-matrices', async () => {
+    expect(() => svd(Tensor.from(new Float32Array([1, NaN, 0, 1]), [2, 2]))).toThrow(/finite/);
+    expect(() => svd(Tensor.from(new Float32Array(8), [2, 2, 2]))).toThrow();
+    await expect(svdAsync(Tensor.from(new Float32Array([Infinity]), [1, 1]))).rejects.toThrow(/finite/);
+  });
+});
