@@ -2,8 +2,11 @@
 // at most a few thousand). Big products (n×d data) go through the backend gemm; only the small
 // d×d solves happen here.
 //
-// Minimal on purpose: the `svd` helper's src/linalg.ts (cholesky, solveSPD, symmetricEigen,
-// inverseSqrtSPD) is the library's home for dense solvers; these will defer to it once it lands.
+// src/linalg.ts (cholesky, solveSPD, symmetricEigen, inverseSqrtSPD) is the library's public home
+// for dense solvers; it takes and returns float32 Tensors. The methods here chain several solves
+// (CCA: two Cholesky factors, two triangular solves on each side), so they keep the intermediate
+// d×d matrices in float64 with these few minimal routines instead of rounding to float32 between
+// steps.
 
 import { getBackend } from '../backend/registry.js';
 import { ArgumentError, DataError, ShapeError, expected } from '../errors.js';
