@@ -27,6 +27,7 @@ export type { TrainOptions, TrainProgress, TrainResult } from './nn/train.js';
 export { Adam, Sgd } from './nn/optim.js';
 export type { Optimizer, AdamOptions, SgdOptions } from './nn/optim.js';
 export { softmaxCrossEntropy } from './nn/loss.js';
+export * from './align/index.js';
 export { cholesky, solveSPD, symmetricEigen, inverseSqrtSPD, qr, JACOBI_MAX_N } from './linalg.js';
 export type { SymmetricEigen } from './linalg.js';
 export { activationStats, mergeLayerStats, statsToJson, statsFromJson, STATISTICS } from './prune/stats.js';
