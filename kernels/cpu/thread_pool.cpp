@@ -40,7 +40,9 @@ class Pool {
     task_ = task;
     ctx_ = ctx;
     active_ = n;
-    pending_.store(n - 1);
+    // Every worker acknowledges every generation (not only the n-1 that take part): otherwise an
+    // idle worker still waking for this run could read the next run's active_/task_ mid-update.
+    pending_.store(static_cast<int>(threads_.size()));
     {
       std::lock_guard<std::mutex> lk(mu_);
       gen_.fetch_add(1, std::memory_order_release);
@@ -55,12 +57,14 @@ class Pool {
   void grow(int workers) {
     while (static_cast<int>(threads_.size()) < workers) {
       int id = static_cast<int>(threads_.size()) + 1;
-      threads_.emplace_back([this, id] { loop(id); });
+      // The generation before this run's: a thread that starts after the run's gen_ increment
+      // must still see that run as new (reading gen_ itself there missed it and deadlocked).
+      unsigned start = gen_.load();
+      threads_.emplace_back([this, id, start] { loop(id, start); });
     }
   }
 
-  void loop(int id) {
-    unsigned seen = gen_.load();
+  void loop(int id, unsigned seen) {
     for (;;) {
       // Spin briefly for the next generation, then sleep.
       auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(50);
@@ -75,10 +79,8 @@ class Pool {
       }
       seen = gen_.load(std::memory_order_acquire);
       if (stop_) return;
-      if (id < active_) {
-        task_(ctx_, id, active_);
-        pending_.fetch_sub(1, std::memory_order_release);
-      }
+      if (id < active_) task_(ctx_, id, active_);
+      pending_.fetch_sub(1, std::memory_order_release);
     }
   }
 
