@@ -1,6 +1,6 @@
 // Async calls in flight together, from worker threads, and while their inputs are dropped and
 // garbage-collected: the answers equal sequential sync calls, and nothing is used after free.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -76,6 +76,27 @@ describe('async calls in flight at once equal sequential sync calls', () => {
     expect(pruned.paramCount()).toBeLessThan(m.paramCount());
     expect((await pending).data).toEqual(before.data);
     expect(m.forward(x).data).toEqual(before.data);
+  });
+});
+
+describe('the CPU thread pool', () => {
+  it('the first multi-threaded GEMM of a fresh process never deadlocks (8 processes)', async () => {
+    expect(existsSync(dist), 'run `npm run build:ts` first').toBe(true);
+    const code = `const t = await import(${JSON.stringify(pathToFileURL(dist).href)});
+      const a = new t.Tensor(new Float32Array(384 * 384).fill(1), [384, 384]);
+      console.log(t.matmul(a, a).data[0]);`;
+    const runs = await Promise.all(
+      Array.from({ length: 8 }, () => new Promise<{ code: number | null; out: string }>((ok) => {
+        const c = spawn(process.execPath, ['--input-type=module', '-e', code], { stdio: ['ignore', 'pipe', 'inherit'], timeout: 60_000 });
+        let out = '';
+        c.stdout.on('data', (d) => (out += d));
+        c.once('exit', (code) => ok({ code, out }));
+      })),
+    );
+    for (const r of runs) {
+      expect(r.code).toBe(0);
+      expect(r.out.trim()).toBe('384');
+    }
   });
 });
 
