@@ -1,13 +1,14 @@
 // Fuzz: the CLI's argument handling. main(argv) with generated argv must resolve to exit code 0
 // or 1 — never throw, never call process.exit, never end in an "internal error" (an untyped
-// exception that main had to catch). Paths offered are small: a tiny model (6-5-3, so any real
-// dataset fails its shape check quickly), damaged files, a directory and missing files.
+// exception that main had to catch). Paths offered are small: a tiny model (6-5-3) that fits a
+// tiny IDX dataset, damaged files, a directory and missing files.
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, it, expect } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { buildProgram, main } from '../../src/cli/main.js';
+import { writeIdx } from '../../src/io/idx.js';
 import { MLP } from '../../src/nn/mlp.js';
 import { RUNS, TIMEOUT, params } from './fuzz-util.js';
 
@@ -22,17 +23,32 @@ const FLAGS = [
 ];
 
 let dir = '';
+let tiny = '';
 let files: string[] = [];
+let withData = new Set<string>();
+const fashionEnv = process.env.TRIMNET_FASHION_MNIST;
 let codes = new Map<number, number>();
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'trimnet-fuzz-cli-'));
-  const model = MLP.create({ sizes: [6, 5, 3], activation: 'relu', seed: 2 }).toSafetensors();
+  const model = MLP.create({ sizes: [6, 5, 3], activation: 'relu', seed: 2 }).toSafetensors(); // fits the tiny dataset below
   const put = (name: string, bytes: Uint8Array | string) => {
     writeFileSync(join(dir, name), bytes);
     return join(dir, name);
   };
   mkdirSync(join(dir, 'adir'));
+  // A tiny IDX dataset (2x3-pixel images, 3 classes) that every --data points at, so commands
+  // that do run finish in milliseconds instead of loading the bundled 12,000 images each time.
+  tiny = join(dir, 'tiny');
+  mkdirSync(tiny);
+  const images = (n: number) => writeIdx({ shape: [n, 2, 3], data: Uint8Array.from({ length: n * 6 }, (_, i) => (i * 37) & 255) });
+  const labels = (n: number) => writeIdx({ shape: [n], data: Uint8Array.from({ length: n }, (_, i) => i % 3) });
+  writeFileSync(join(tiny, 'train-images-idx3-ubyte'), images(24));
+  writeFileSync(join(tiny, 'train-labels-idx1-ubyte'), labels(24));
+  writeFileSync(join(tiny, 't10k-images-idx3-ubyte'), images(9));
+  writeFileSync(join(tiny, 't10k-labels-idx1-ubyte'), labels(9));
+  process.env.TRIMNET_FASHION_MNIST = tiny;
+  withData = new Set(buildProgram().commands.filter((c) => c.options.some((o) => o.long === '--data')).map((c) => c.name()));
   files = [
     put('tiny.safetensors', model),
     put('trunc.safetensors', model.slice(0, model.length >> 1)),
@@ -46,6 +62,8 @@ beforeAll(() => {
   ];
 });
 afterAll(() => {
+  if (fashionEnv === undefined) delete process.env.TRIMNET_FASHION_MNIST;
+  else process.env.TRIMNET_FASHION_MNIST = fashionEnv;
   rmSync(dir, { recursive: true, force: true });
   console.log(`[fuzz] cli: ${[...codes.values()].reduce((a, b) => a + b, 0)} argv, exit codes ${[...codes].map(([c, n]) => `${c}: ${n}`).join(', ')}`);
 });
@@ -97,6 +115,9 @@ describe('fuzz: CLI argument handling', () => {
     await fc.assert(
       fc.asyncProperty(argv, async ([cmd, rest]) => {
         const args = [cmd, ...rest].filter((a, i) => i > 0 || a !== '').map((a) => a.replace(/@file(\d)/, (_, i: string) => files[Number(i)]!));
+        const mapped = args.map((a) => (a === 'mini' ? tiny : a));
+        args.splice(0, args.length, ...mapped);
+        if (withData.has(cmd) && !args.includes('--')) args.push('--data', tiny);
         if (LONG.has(cmd) && !args.some((a) => a === '--help' || a === '-h')) args.push('--no-such-option-fuzz');
         const { code, err } = await runCli(args);
         codes.set(code, (codes.get(code) ?? 0) + 1);
