@@ -2,7 +2,7 @@
 // npm run leak: RSS must stay flat across many calls into the addon.
 //   - 1,000,000 single-sample predictions (mlp.predictOne, the no-allocation path)
 //   - 100,000 one-row mlp.predict(Tensor) calls (the allocating batch path)
-//   - 1,000 GEMMs of 512² (sync and matmulAsync alternating) and, with a native SVD, 1,000 SVDs of 128²
+//   - 1,000 GEMMs of 1024² (LEAK_GEMM_N) (sync and matmulAsync alternating) and, with a native SVD, 1,000 SVDs of 192²
 // Prints RSS before, every N calls and after; exits 1 when RSS grows by more than the bound
 // (LEAK_BOUND_MIB, default 24 MiB) between the end of warm-up and the end of a phase.
 // LEAK_SCALE=0.1 runs a tenth of every count (a smoke run).
@@ -59,7 +59,7 @@ await phase('predict (1-row Tensor)', nBatch, Math.max(1, nBatch / 10), () => {
   sink += model.predict(xt)[0];
 });
 
-const n = 512;
+const n = Number(process.env.LEAK_GEMM_N) > 0 ? Number(process.env.LEAK_GEMM_N) : 1024;
 const a = new Tensor(randn(n * n), [n, n]);
 const b = new Tensor(randn(n * n), [n, n]);
 const nGemm = Math.max(10, Math.round(1000 * scale));
@@ -69,9 +69,9 @@ await phase(`gemm ${n}² (sync/async)`, nGemm, Math.max(1, nGemm / 10), async (i
 });
 
 if (getBackend().svdAsync) {
-  const s = new Tensor(randn(128 * 128), [128, 128]);
+  const s = new Tensor(randn(192 * 192), [192, 192]);
   const nSvd = Math.max(10, Math.round(1000 * scale));
-  await phase('svd 128² (sync/async)', nSvd, Math.max(1, nSvd / 10), async (i) => {
+  await phase('svd 192² (sync/async)', nSvd, Math.max(1, nSvd / 10), async (i) => {
     const r = i % 2 ? await svdAsync(s) : svd(s);
     sink += r.S[0] > 0 ? 1 : 0;
   });
