@@ -13,7 +13,7 @@ struct Avx512 {
   using V = __m512;
   static constexpr int W = 16;
   static constexpr int64_t KC = TRIMNET_AVX512_KC;
-  static constexpr int64_t MB = 1152;
+  static constexpr int64_t MB = TRIMNET_AVX512_MB;
   static constexpr int64_t NB = TRIMNET_AVX512_NB;
   static __mmask16 mask(int n) { return n >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << n) - 1u); }
   static V zero() { return _mm512_setzero_ps(); }

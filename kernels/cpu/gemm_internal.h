@@ -20,6 +20,9 @@
 #ifndef TRIMNET_AVX512_KC
 #define TRIMNET_AVX512_KC 384
 #endif
+#ifndef TRIMNET_AVX512_MB
+#define TRIMNET_AVX512_MB 1152
+#endif
 #ifndef TRIMNET_AVX512_NB
 #define TRIMNET_AVX512_NB 384
 #endif

@@ -1,0 +1,249 @@
+#!/usr/bin/env node
+// GEMM benchmark: square float32 C = A·B at 64…2048 for each available trimnet backend (cpu
+// with 2 threads and 1 thread; js up to 256), ml-matrix `mmul`, @tensorflow/tfjs (cpu and wasm
+// backends) and numpy's OpenBLAS float32 matmul (bench/peers/numpy_gemm.py, Debian python3),
+// all in the same run; plus the single-request inference latency x[1×784]·Wᵀ (W 512×784).
+// JS-side timings use benchmark.js; numpy times itself (median of repeats).
+//
+//   npm run bench -- gemm [--quick] [--full] [--rounds N]
+//     --quick   sizes up to 512 (smoke test)      --full   slow peers (ml-matrix, tfjs cpu) up to 2048
+//     --rounds  repeat the cpu-vs-numpy comparison at 1024 and 2048 N times (default 2), report the median ratio
+import os from 'node:os';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import Benchmark from 'benchmark';
+import { machine, mdTable, root, runPython, writeResults } from './lib.mjs';
+
+const argv = process.argv.slice(2);
+const quick = argv.includes('--quick');
+const full = argv.includes('--full');
+const roundsArg = argv.indexOf('--rounds');
+const rounds = roundsArg >= 0 ? Math.max(1, Number(argv[roundsArg + 1]) || 1) : 2;
+const SIZES = quick ? [64, 128, 256, 512] : [64, 128, 256, 512, 1024, 2048];
+const require = createRequire(import.meta.url);
+
+const trimnet = await import(join(root, 'dist', 'src', 'index.js'));
+const { loadAddon } = await import(join(root, 'dist', 'src', 'backend', 'addon.js'));
+const { addon } = loadAddon();
+
+function rand(n, seed = 1) {
+  const a = new Float32Array(n);
+  let s = seed >>> 0;
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    a[i] = s / 2 ** 32 - 0.5;
+  }
+  return a;
+}
+
+/** Median seconds per call of fn, measured by benchmark.js (sync). */
+function bench(name, fn, { maxTime = 1, minSamples = 5 } = {}) {
+  const b = new Benchmark(name, fn, { maxTime, minSamples, initCount: 1 });
+  b.run({ async: false });
+  if (b.error) throw b.error;
+  const s = [...b.stats.sample].sort((x, y) => x - y);
+  return s[Math.floor(s.length / 2)];
+}
+
+// ---- contenders: name -> { maxSize, setup(size) -> fn } ------------------------------------
+const contenders = [];
+const cpu = trimnet.availableBackends().find((b) => b.name === 'cpu')?.available ? trimnet.tryBackend('cpu') : null;
+function trimnetGemm(backend, threads) {
+  return (s) => {
+    const a = rand(s * s, 1), b = rand(s * s, 2), c = new Float32Array(s * s);
+    return () => {
+      if (threads && addon) addon.setThreads(threads);
+      backend.gemm(s, s, s, a, b, c);
+    };
+  };
+}
+if (cpu) {
+  contenders.push({ name: 'trimnet cpu (2 threads)', key: 'cpu2', max: 4096, setup: trimnetGemm(cpu, 2) });
+  contenders.push({ name: 'trimnet cpu (1 thread)', key: 'cpu1', max: 4096, setup: trimnetGemm(cpu, 1) });
+}
+for (const b of trimnet.availableBackends()) {
+  if (b.available && b.name !== 'cpu' && b.name !== 'js') {
+    contenders.push({ name: `trimnet ${b.name}`, key: b.name, max: 2048, setup: trimnetGemm(trimnet.tryBackend(b.name), 0) });
+  }
+}
+contenders.push({ name: 'trimnet js', key: 'js', max: 256, setup: trimnetGemm(trimnet.tryBackend('js'), 0) });
+
+let Matrix = null;
+try {
+  ({ Matrix } = await import('ml-matrix'));
+  contenders.push({
+    name: 'ml-matrix mmul',
+    key: 'mlmatrix',
+    max: full ? 2048 : 1024,
+    setup: (s) => {
+      const a = new Matrix(s, s), b = new Matrix(s, s);
+      const ra = rand(s * s, 1), rb = rand(s * s, 2);
+      for (let i = 0; i < s; i++) for (let j = 0; j < s; j++) { a.set(i, j, ra[i * s + j]); b.set(i, j, rb[i * s + j]); }
+      return () => a.mmul(b);
+    },
+  });
+} catch (err) {
+  console.warn(`ml-matrix not available: ${err.message}`);
+}
+
+let tf = null;
+const tfBackends = {};
+try {
+  tf = await import('@tensorflow/tfjs');
+  tfBackends.cpu = true;
+  try {
+    const wasm = await import('@tensorflow/tfjs-backend-wasm');
+    const dist = dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json'));
+    wasm.setWasmPaths(join(dist, 'dist') + '/');
+    tfBackends.wasm = await tf.setBackend('wasm');
+  } catch (err) {
+    console.warn(`tfjs wasm backend not available: ${err.message}`);
+  }
+} catch (err) {
+  console.warn(`@tensorflow/tfjs not available: ${err.message}`);
+}
+function tfGemm(backendName) {
+  return (s) => {
+    tf.setBackend(backendName);
+    const a = tf.tensor2d(rand(s * s, 1), [s, s]), b = tf.tensor2d(rand(s * s, 2), [s, s]);
+    return () => {
+      if (tf.getBackend() !== backendName) tf.setBackend(backendName);
+      const c = tf.matMul(a, b);
+      c.dataSync();
+      c.dispose();
+    };
+  };
+}
+if (tf) {
+  contenders.push({ name: 'tfjs cpu', key: 'tfcpu', max: full ? 2048 : 1024, setup: tfGemm('cpu') });
+  if (tfBackends.wasm) contenders.push({ name: 'tfjs wasm', key: 'tfwasm', max: 2048, setup: tfGemm('wasm') });
+}
+
+// ---- numpy peer ---------------------------------------------------------------------------
+function numpy(sizes, latency = false) {
+  try {
+    return runPython(join(root, 'bench', 'peers', 'numpy_gemm.py'), [...sizes, ...(latency ? ['--latency'] : [])], { OPENBLAS_NUM_THREADS: '2' });
+  } catch (err) {
+    console.warn(`numpy peer failed: ${err.message.split('\n')[0]}`);
+    return null;
+  }
+}
+
+// ---- run ----------------------------------------------------------------------------------
+const gflops = {}; // key -> size -> GFLOP/s
+for (const c of contenders) gflops[c.key] = {};
+const np = numpy(SIZES, true);
+if (np) gflops.numpy = np.gflops;
+for (const s of SIZES) {
+  for (const c of contenders) {
+    if (s > c.max) continue;
+    const fn = c.setup(s);
+    const slow = s >= 1024 && !c.key.startsWith('cpu') && c.key !== 'tfwasm';
+    const sec = bench(`${c.name} ${s}`, fn, slow ? { maxTime: 0.1, minSamples: 1 } : { maxTime: s >= 1024 ? 2 : 0.5, minSamples: 5 });
+    gflops[c.key][s] = (2 * s ** 3) / sec / 1e9;
+    process.stdout.write(`  ${c.name.padEnd(26)} ${String(s).padStart(5)}: ${gflops[c.key][s].toFixed(1)} GFLOP/s\n`);
+  }
+}
+
+// Repeated A/B at the target sizes: numpy then cpu (2 threads), `rounds` times; median ratio.
+const ab = {};
+if (cpu && np) {
+  for (const s of SIZES.filter((x) => x >= 1024)) {
+    const ratios = [];
+    for (let r = 0; r < rounds; r++) {
+      const n = numpy([s]);
+      const ours = (2 * s ** 3) / bench(`cpu2 ${s}`, trimnetGemm(cpu, 2)(s), { maxTime: 2, minSamples: 5 }) / 1e9;
+      if (n) ratios.push(ours / n.gflops[String(s)]);
+    }
+    ratios.sort((x, y) => x - y);
+    ab[s] = { ratios, median: ratios[Math.floor(ratios.length / 2)] };
+  }
+}
+if (addon) addon.setThreads(0);
+
+// ---- latency: 1×784 · (512×784)ᵀ (+ bias, relu), the single-request inference shape --------
+const latency = {};
+{
+  const x = rand(784, 3), w = rand(512 * 784, 4), bias = rand(512, 5), y = new Float32Array(512);
+  const opts = { transB: true, bias, activation: 'relu' };
+  if (cpu) {
+    latency['trimnet cpu'] = bench('lat cpu', () => cpu.gemm(1, 512, 784, x, w, y, opts), { maxTime: 1, minSamples: 20 }) * 1e6;
+    latency['trimnet cpu (no epilogue)'] = bench('lat cpu plain', () => cpu.gemm(1, 512, 784, x, w, y, { transB: true }), { maxTime: 1, minSamples: 20 }) * 1e6;
+  }
+  const js = trimnet.tryBackend('js');
+  latency['trimnet js'] = bench('lat js', () => js.gemm(1, 512, 784, x, w, y, opts), { maxTime: 0.5, minSamples: 10 }) * 1e6;
+  if (Matrix) {
+    const xm = new Matrix([Array.from(x)]);
+    const wt = new Matrix(784, 512);
+    for (let i = 0; i < 512; i++) for (let j = 0; j < 784; j++) wt.set(j, i, w[i * 784 + j]);
+    latency['ml-matrix'] = bench('lat ml', () => xm.mmul(wt), { maxTime: 0.5, minSamples: 10 }) * 1e6;
+  }
+  if (tf) {
+    for (const b of ['cpu', ...(tfBackends.wasm ? ['wasm'] : [])]) {
+      tf.setBackend(b);
+      const xt = tf.tensor2d(x, [1, 784]), wt = tf.tensor2d(w, [512, 784]);
+      latency[`tfjs ${b}`] = bench(`lat tf ${b}`, () => {
+        const c = tf.matMul(xt, wt, false, true);
+        c.dataSync();
+        c.dispose();
+      }, { maxTime: 0.5, minSamples: 10 }) * 1e6;
+    }
+  }
+  if (np?.latency_us) latency['numpy (OpenBLAS, in Python)'] = np.latency_us;
+}
+
+// ---- peak ---------------------------------------------------------------------------------
+const cores = os.cpus().length;
+let ghz = Number(process.env.TRIMNET_PEAK_GHZ) || 0;
+if (!ghz) {
+  try {
+    const mhz = readFileSync('/proc/cpuinfo', 'utf8').match(/cpu MHz\s*:\s*([\d.]+)/);
+    ghz = mhz ? Number(mhz[1]) / 1000 : 0;
+  } catch {
+    ghz = 0;
+  }
+}
+const avx512 = addon?.info().cpuFeatures.includes('avx512f');
+const flopPerCycle = avx512 ? 64 : 32; // 2 FMA pipes × (16|8) float32 lanes × 2 FLOP
+const peak = cores * ghz * flopPerCycle;
+
+// ---- report -------------------------------------------------------------------------------
+const cols = [...contenders.map((c) => c.key), ...(np ? ['numpy'] : [])];
+const names = Object.fromEntries([...contenders.map((c) => [c.key, c.name]), ['numpy', 'numpy OpenBLAS (2 threads)']]);
+const f = (v) => (v === undefined ? '–' : v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
+const rows = SIZES.map((s) => {
+  const r = [String(s), ...cols.map((k) => f(gflops[k]?.[s]))];
+  const c2 = gflops.cpu2?.[s];
+  r.push(c2 && gflops.numpy?.[s] ? `${(c2 / gflops.numpy[s]).toFixed(2)}×` : '–');
+  r.push(c2 && gflops.mlmatrix?.[s] ? `${(c2 / gflops.mlmatrix[s]).toFixed(0)}×` : '–');
+  r.push(c2 && peak ? `${((100 * c2) / peak).toFixed(0)}%` : '–');
+  return r;
+});
+const header = ['n (n×n·n×n)', ...cols.map((k) => names[k]), 'cpu2 / numpy', 'cpu2 / ml-matrix', 'cpu2 / peak'];
+const table = mdTable(header, rows);
+const abText = Object.entries(ab)
+  .map(([s, v]) => `- ${s}³: cpu (2 threads) / numpy = ${v.ratios.map((x) => x.toFixed(2)).join(', ')} over ${v.ratios.length} alternating rounds, median **${v.median.toFixed(2)}×**`)
+  .join('\n');
+const latTable = mdTable(
+  ['1×784 · (512×784)ᵀ + bias, relu', 'p50 µs', 'vs trimnet cpu'],
+  Object.entries(latency).map(([k, v]) => [k, v.toFixed(1), latency['trimnet cpu'] ? `${(v / latency['trimnet cpu']).toFixed(1)}×` : '–']),
+);
+const blas = np?.blas ? `numpy ${np.blas.numpy}, ${JSON.stringify(np.blas.threadpool)}` : 'numpy not available';
+const body = [
+  `GFLOP/s (higher is better), square float32 GEMM, median of benchmark.js samples; numpy times itself the same way.`,
+  `trimnet kernel: ${addon ? `${addon.info().kernel}` : 'addon not loaded'}; ${blas}.`,
+  '',
+  table,
+  '',
+  abText ? `Repeated A/B (the machine is shared, so trust ratios over absolute numbers):\n${abText}\n` : '',
+  `Peak: ${cores} cores × ${ghz.toFixed(2)} GHz × ${flopPerCycle} FLOP/cycle = ${peak.toFixed(0)} GFLOP/s ` +
+    `(assumes ${avx512 ? 'Zen 5 full-width AVX-512: 2 × 512-bit FMA pipes' : '2 × 256-bit FMA pipes'} per core at the clock /proc/cpuinfo reports; ` +
+    `boost clocks can exceed it, so fractions above 100% of a pipe mean the core ran faster than that clock). Override with TRIMNET_PEAK_GHZ.`,
+  '',
+  'Single-request inference latency (µs per call including the call from JS; numpy includes its Python call):',
+  '',
+  latTable,
+].join('\n');
+console.log(`\n${machine()}\n\n${body}`);
+writeResults('gemm', 'GEMM: trimnet vs ml-matrix, tfjs (cpu, wasm) and numpy/OpenBLAS', body);
