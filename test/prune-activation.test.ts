@@ -165,6 +165,14 @@ describe('pruneByActivation', () => {
     expect(calls).toEqual([report.paramsAfter, 2]);
     expect(report.finetuneEpochs).toBe(2);
   });
+
+  it('finetune with the runtime trainer lowers the training loss of the pruned model', () => {
+    const labels = mlp.predict(x);
+    const plain = pruneByActivation(mlp, stats, { threshold: 0.3 });
+    const tuned = pruneByActivation(mlp, stats, { threshold: 0.3, finetune: { epochs: 2, x, labels, lr: 3e-3, batchSize: 32 } });
+    expect(tuned.model.layerSizes()).toEqual(plain.model.layerSizes());
+    expect(tuned.model.evaluate(x, labels).loss).toBeLessThan(plain.model.evaluate(x, labels).loss);
+  });
 });
 
 function maxDiff(a: Float32Array, b: Float32Array): number {

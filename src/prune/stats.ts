@@ -1,11 +1,14 @@
 // Per-neuron activation statistics of an MLP's hidden layers, collected in one forward pass.
 //
 // For hidden layer i (the output of layers[i], i < L−1) and a batch X:
-//   Z = H_{i−1} · W_iᵀ + b_i        (gemm, bias fused, identity epilogue)
-//   A = act(Z)                      (colStats applies act, accumulates sum, Σ|a|, #zeros, max, and
-//                                    with writeBack leaves A in the buffer: the forward goes on from it)
-// so statistics cost one extra read of each hidden activation and nothing else. The output layer
-// is never computed (no statistics are kept for it).
+//   A = act(H_{i−1} · W_iᵀ + b_i)   (one gemm, bias and activation fused in its epilogue, exactly
+//                                    the forward pass), into a preallocated per-batch buffer
+//   colStats(A, identity)           (a read-only pass while A is still in cache: sum, Σ|a|,
+//                                    #zeros, max), and the forward goes on from A.
+// The other fusion the backend offers (identity epilogue, then colStats applying the activation
+// with writeBack) gives bit-identical statistics but writes every activation twice; on the
+// 784-512-256-10 model over 60,000 images it measured 1.14× a forward pass against 1.07× for
+// this order. The output layer is never computed (no statistics are kept for it).
 //
 //   mean = sum / count,  meanAbs = sumAbs / count,  apoz = zeros / count (Average Percentage of Zeros)
 //
@@ -76,8 +79,8 @@ export function activationStats(mlp: MLP, x: Tensor, opts: ActivationStatsOption
       const l = mlp.layers[i]!;
       const n = l.weight.shape[0]!;
       const buf = m * n === bufs[i]!.length ? bufs[i]! : bufs[i]!.subarray(0, m * n);
-      be.gemm(m, n, k, h, l.weight.data, buf, { transB: true, bias: l.bias, activation: 'identity' });
-      be.colStats(buf, m, n, mlp.activation, accs[i]!, { writeBack: true, leakySlope: mlp.leakySlope });
+      be.gemm(m, n, k, h, l.weight.data, buf, { transB: true, bias: l.bias, activation: mlp.activation, leakySlope: mlp.leakySlope });
+      be.colStats(buf, m, n, 'identity', accs[i]!);
       h = buf;
       k = n;
     }

@@ -1,6 +1,7 @@
 // The demo, step by step, in order. A new step is one file in this folder and one line here.
 import { backendStep } from './backend.js';
 import type { DemoStep } from './context.js';
+import { pruneStep } from './prune.js';
 import { dataStep, evalStep, trainStep } from './train.js';
 
 export const demoSteps: DemoStep[] = [
@@ -8,4 +9,5 @@ export const demoSteps: DemoStep[] = [
   dataStep,
   trainStep,
   evalStep,
+  pruneStep,
 ];
