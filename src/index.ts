@@ -8,6 +8,7 @@ export { setBackend, getBackend, availableBackends, tryBackend } from './backend
 export type { BackendAvailability } from './backend/registry.js';
 export type { Backend, BackendName, Activation, GemmOptions, ColStats } from './backend/types.js';
 export { newColStats, mergeColStats } from './backend/types.js';
+export type { GpujsBackend, GpujsMode } from './backend/gpujs.js';
 export { matmul, matmulAsync, linear, svd, svdAsync } from './ops.js';
 export type { MatmulOptions, Svd } from './ops.js';
 export { MLP, argmaxRows } from './nn/mlp.js';
@@ -28,7 +29,7 @@ export { Adam, Sgd } from './nn/optim.js';
 export type { Optimizer, AdamOptions, SgdOptions } from './nn/optim.js';
 export { softmaxCrossEntropy } from './nn/loss.js';
 export * from './align/index.js';
-export { cholesky, solveSPD, symmetricEigen, inverseSqrtSPD, qr, JACOBI_MAX_N } from './linalg.js';
+export { cholesky, solveSPD, solveTriangular, symmetricEigen, inverseSqrtSPD, qr, JACOBI_MAX_N } from './linalg.js';
 export type { SymmetricEigen } from './linalg.js';
 export { activationStats, mergeLayerStats, statsToJson, statsFromJson, STATISTICS } from './prune/stats.js';
 export type { LayerStats, Statistic, StatsJson, ActivationStatsOptions } from './prune/stats.js';

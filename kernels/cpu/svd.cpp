@@ -2,7 +2,8 @@
 //
 // Shapes: work with m >= n (a wide A is transposed: Aᵀ = V S Uᵀ, and U, V swap roles).
 //
-// 1. Householder bidiagonalisation (float32, one thread, two fused passes per step):
+// 1. Householder bidiagonalisation (float32, two fused passes per step; rows split across a
+//    thread team for large matrices):
 //      A = Q B Pᵀ,  B upper bidiagonal n×n with diagonal d[0..n-1], superdiagonal e[0..n-2],
 //      Q = H_0 H_1 … H_{n-1},  H_k = I − τq_k v_k v_kᵀ  (v_k zero above row k, v_k[k] = 1),
 //      P = G_0 G_1 … G_{n-2},  G_k = I − τp_k u_k u_kᵀ  (u_k zero above k+1,  u_k[k+1] = 1).
@@ -12,14 +13,19 @@
 //    superdiagonal (LAPACK's sgebrd layout). Dot products accumulate in float (16 partial sums); the
 //    norms that build each reflector are in double.
 // 2. SVD of B in double: implicit-shift QR (Golub–Reinsch: Golub–Kahan steps with the shift
-//    from the trailing 2×2 of BᵀB, splitting where a superdiagonal entry falls below the
-//    absolute threshold 1e-10·‖B‖, and the left rotations that chase away a negligible
-//    diagonal entry). B = Ub Σ Vbᵀ. The Givens rotations are recorded and applied in batches
-//    (~10⁵) to Ubᵀ and Vbᵀ (n×n, double, aligned, padded rows), 16 columns at a time with the
-//    row shared by consecutive rotations kept in registers; the slabs of both matrices are
-//    split across threads. This is ~12n³ flops, the dominant cost for square inputs.
-//    Ub and Vb are products of rotations, so they are orthogonal to rounding whatever the
-//    singular values are (zero ones included): no Gram–Schmidt completion is ever needed.
+//    from the trailing 2×2 of BᵀB, splitting where a superdiagonal entry is negligible, and
+//    the left rotations that chase away a negligible diagonal entry). B = Ub Σ Vbᵀ.
+//    Only Vb is accumulated by rotations (splitting at double epsilon); then Ub = B Vb Σ⁻¹,
+//    O(n) per column since B is bidiagonal. That is accurate because the iteration is backward
+//    stable (B Vb = Ub Σ + E, ‖E‖ ~ eps_f64·‖B‖, so u_i is off by ‖E‖/σ_i): the columns with
+//    σ_i < 1e-6·σmax are instead completed to an orthonormal basis (Gram–Schmidt, twice). When
+//    more than max(8, n/16) columns are that small (rank-deficient input) the iteration is rerun
+//    accumulating both Ub and Vb by rotations (splitting at 1e-10·‖B‖, far below float32
+//    resolution); products of rotations are orthogonal whatever the singular values are.
+//    The rotations are recorded and applied in batches (~10⁵) to Vbᵀ (and Ubᵀ) (n×n, double,
+//    aligned, padded rows), 16 columns at a time with the row shared by consecutive rotations
+//    kept in registers; the slabs are split across threads. ~6n³ flops (12n³ with Ub): the
+//    dominant cost for square inputs.
 // 3. Back-transformation: U = Q [Ub; 0] (thin) or Q [Ub 0; 0 I] (full), V = P Vb. Each
 //    reflector is applied as X −= τ v (vᵀ X), one fused pass per reflector (the update of
 //    reflector k and the vᵀX of reflector k−1 share the pass); columns of X are split across
@@ -37,13 +43,15 @@
 // orthogonal to about eps_f32·√n. The plain reference this is checked against is the one-sided
 // Jacobi SVD in float64 of the `js` backend (src/backend/svd-js.ts).
 //
-// Cost: bidiagonalisation 4mn² − 4n³/3 flops (level 2, memory-bound), bidiagonal QR ≈ 12n³
+// Cost: bidiagonalisation 4mn² − 4n³/3 flops (level 2, memory-bound), bidiagonal QR ≈ 6n³
 // flops for the rotations (the dominant term for square inputs), back-transformation
 // ≈ 4mn·p − 2n²p + 4n³/3 flops.
 #include "svd.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
+#include <limits>
 #include <numeric>
 #include <stdexcept>
 #include <thread>
@@ -216,6 +224,92 @@ TRIMNET_INLINE void bidiagonalize_body(float* A, int64_t m, int64_t n, Bidiag& B
   }
 }
 
+// The same bidiagonalisation with the two passes of each step split by rows across a team of
+// threads (the O(m + n) serial parts — reflector generation, the column update, the sum of the
+// per-thread partial w's — run on thread 0 between barriers). Four barriers per step, so it is
+// only used for large matrices.
+struct SpinBarrier {
+  explicit SpinBarrier(int n) : n_(n) {}
+  void wait() {
+    const int g = gen_.load(std::memory_order_acquire);
+    if (count_.fetch_add(1, std::memory_order_acq_rel) == n_ - 1) {
+      count_.store(0, std::memory_order_relaxed);
+      gen_.fetch_add(1, std::memory_order_acq_rel);
+      return;
+    }
+    // Spin briefly (the partner is usually microseconds away), then give the core away: on an
+    // oversubscribed machine the partner may be waiting for this very core.
+    for (int spins = 0; gen_.load(std::memory_order_acquire) == g; spins++)
+      if (spins > 256) std::this_thread::yield();
+  }
+
+ private:
+  const int n_;
+  std::atomic<int> count_{0};
+  std::atomic<int> gen_{0};
+};
+
+struct BidiagTeam {
+  float* A;
+  int64_t m, n;
+  Bidiag* B;
+  int T;
+  std::vector<float> w, y, vcol;
+  std::vector<std::vector<float>> wpart;
+  float beta_e = 0;
+  SpinBarrier barrier;
+  BidiagTeam(float* a, int64_t m_, int64_t n_, Bidiag* b, int t)
+      : A(a), m(m_), n(n_), B(b), T(t), w(n_), y(m_), vcol(m_), wpart(t, std::vector<float>(n_)), barrier(t) {}
+};
+
+TRIMNET_INLINE void bidiag_team_body(BidiagTeam& S, int t) {
+  float* const A = S.A;
+  const int64_t m = S.m, n = S.n, lda = n;
+  Bidiag& B = *S.B;
+  float* const w = S.w.data();
+  float* const y = S.y.data();
+  float* const vcol = S.vcol.data();
+  float* const wp = S.wpart[t].data();
+  auto at = [&](int64_t i, int64_t j) -> float& { return A[i * lda + j]; };
+  for (int64_t k = 0; k + 1 < n; k++) {
+    const int64_t c0 = k + 1, nc = n - c0, c1 = c0 + 1, nc1 = n - c1;
+    if (t == 0) {
+      axpy(-B.tauq[k], &w[c0], &at(k, c0), nc);
+      B.taup[k] = householder(&at(k, c0), &at(k, std::min(c0 + 1, n - 1)), nc - 1, 1);
+      B.e[k] = at(k, c0);
+      S.beta_e = at(k, c0);
+      at(k, c0) = 1.f;
+    }
+    S.barrier.wait();
+    const float tq = B.tauq[k], tp = B.taup[k];
+    const float* u = &at(k, c0);
+    const int64_t lo = c0 + (m - c0) * t / S.T, hi = c0 + (m - c0) * (t + 1) / S.T;
+    for (int64_t i = lo; i < hi; i++) y[i] = axpy_dot(tq * vcol[i], &w[c0], &at(i, c0), u, nc);
+    S.barrier.wait();
+    if (t == 0) {
+      for (int64_t i = c0; i < m; i++) at(i, c0) -= tp * y[i];
+      B.tauq[c0] = householder(&at(c0, c0), &at(std::min(c0 + 1, m - 1), c0), m - c0 - 1, lda);
+      B.d[c0] = at(c0, c0);
+      vcol[c0] = 1.f;
+      for (int64_t i = c0 + 1; i < m; i++) vcol[i] = at(i, c0);
+    }
+    S.barrier.wait();
+    if (nc1 > 0) {
+      std::fill(wp + c1, wp + n, 0.f);
+      for (int64_t i = lo; i < hi; i++) axpy_axpy(tp * y[i], u + 1, &at(i, c1), vcol[i], wp + c1, nc1);
+    }
+    S.barrier.wait();
+    if (t == 0) {
+      at(k, c0) = S.beta_e;
+      for (int64_t j = c1; j < n; j++) {
+        float sum = 0;
+        for (int q = 0; q < S.T; q++) sum += S.wpart[q][j];
+        w[j] = sum;
+      }
+    }
+  }
+}
+
 #ifdef TRIMNET_X86_DISPATCH
 enum class Isa { base, avx2, avx512 };
 Isa cpu_isa() {
@@ -231,17 +325,48 @@ Isa cpu_isa() {
 }
 TRIMNET_TARGET_AVX2 void bidiagonalize_avx2(float* A, int64_t m, int64_t n, Bidiag& B) { bidiagonalize_body(A, m, n, B); }
 TRIMNET_TARGET_AVX512 void bidiagonalize_avx512(float* A, int64_t m, int64_t n, Bidiag& B) { bidiagonalize_body(A, m, n, B); }
+TRIMNET_TARGET_AVX2 void bidiag_team_avx2(BidiagTeam& S, int t) { bidiag_team_body(S, t); }
+TRIMNET_TARGET_AVX512 void bidiag_team_avx512(BidiagTeam& S, int t) { bidiag_team_body(S, t); }
 #endif
 
-void bidiagonalize(float* A, int64_t m, int64_t n, Bidiag& B) {
+void bidiag_team(BidiagTeam& S, int t) {
 #ifdef TRIMNET_X86_DISPATCH
   switch (cpu_isa()) {
-    case Isa::avx512: return bidiagonalize_avx512(A, m, n, B);
-    case Isa::avx2: return bidiagonalize_avx2(A, m, n, B);
+    case Isa::avx512: return bidiag_team_avx512(S, t);
+    case Isa::avx2: return bidiag_team_avx2(S, t);
     default: break;
   }
 #endif
-  bidiagonalize_body(A, m, n, B);
+  bidiag_team_body(S, t);
+}
+
+// Serial for small matrices; a thread team when each pass has enough rows per thread to pay
+// for the barriers.
+void bidiagonalize(float* A, int64_t m, int64_t n, Bidiag& B, int nthreads) {
+  const int T = int(std::min<int64_t>(nthreads, std::max<int64_t>(1, m / 128)));
+  if (T <= 1 || m * n < (int64_t(1) << 18) || n < 2) {
+#ifdef TRIMNET_X86_DISPATCH
+    switch (cpu_isa()) {
+      case Isa::avx512: return bidiagonalize_avx512(A, m, n, B);
+      case Isa::avx2: return bidiagonalize_avx2(A, m, n, B);
+      default: break;
+    }
+#endif
+    return bidiagonalize_body(A, m, n, B);
+  }
+  B.d.assign(n, 0);
+  B.e.assign(n - 1, 0);
+  B.tauq.assign(n, 0);
+  B.taup.assign(n, 0);
+  BidiagTeam S(A, m, n, &B, T);
+  // H_0 and w = v_0ᵀ A[:, 1:] on this thread, then the team.
+  B.tauq[0] = householder(&A[0], &A[std::min<int64_t>(1, m - 1) * n], m - 1, n);
+  B.d[0] = A[0];
+  S.vcol[0] = 1.f;
+  for (int64_t i = 1; i < m; i++) S.vcol[i] = A[i * n];
+  for (int64_t i = 0; i < m; i++)
+    for (int64_t j = 1; j < n; j++) S.w[j] += S.vcol[i] * A[i * n + j];
+  parallel_for(T, [&](int t, int) { bidiag_team(S, t); });
 }
 
 // ---- 2. bidiagonal QR ------------------------------------------------------------------------
@@ -318,30 +443,45 @@ void rotate_slabs(const std::vector<Rot>& rots, double* X, int64_t ld, int64_t s
 // split across threads, so each batch costs one fork/join.
 void apply_rotations(const std::vector<Rot>& ru, double* Ut, const std::vector<Rot>& rv, double* Vt, int64_t ld,
                      int nthreads) {
-  const int64_t nslab = ld / ROT_SLAB, total = 2 * nslab;
+  struct Side {
+    const std::vector<Rot>* rots;
+    double* X;
+  };
+  Side sides[2];
+  int ns = 0;
+  if (!ru.empty()) sides[ns++] = {&ru, Ut};
+  if (!rv.empty()) sides[ns++] = {&rv, Vt};
+  if (ns == 0) return;
+  const int64_t nslab = ld / ROT_SLAB, total = ns * nslab;
   int nt = int(std::min<int64_t>(nthreads, total));
   if (int64_t(ru.size() + rv.size()) * ld < (int64_t(1) << 17)) nt = 1;
   parallel_for(nt, [&](int t, int T) {
-    int64_t a = total * t / T, b = total * (t + 1) / T;
-    // [a, b) ∩ [0, nslab) are slabs of Ut, [a, b) ∩ [nslab, 2 nslab) slabs of Vt.
-    if (a < nslab && !ru.empty()) rotate_slabs(ru, Ut, ld, a, std::min(b, nslab));
-    if (b > nslab && !rv.empty()) rotate_slabs(rv, Vt, ld, std::max(a, nslab) - nslab, b - nslab);
+    const int64_t a = total * t / T, b = total * (t + 1) / T;
+    // Global slab g is slab g % nslab of side g / nslab.
+    for (int sd = 0; sd < ns; sd++) {
+      const int64_t lo = std::max(a, sd * nslab), hi = std::min(b, (sd + 1) * nslab);
+      if (lo < hi) rotate_slabs(*sides[sd].rots, sides[sd].X, ld, lo - sd * nslab, hi - sd * nslab);
+    }
   });
 }
 
+// sqrt(a² + b²) without std::hypot's overflow guards (several times faster): B's entries come
+// from float32 data, so their squares stay far inside double's range.
+inline double hyp(double a, double b) { return std::sqrt(a * a + b * b); }
+
 // B (d, e: B[k][k] = d[k], B[k][k+1] = e[k]) = Ub diag(σ) Vbᵀ. Ut and Vt (n×n in n×ld storage,
-// identity on entry, see apply_rotations) become Ubᵀ and Vbᵀ; d becomes σ (>= 0, unsorted).
+// identity on entry, see apply_rotations) become Ubᵀ and Vbᵀ (Ut may be null: V only). The
+// iteration splits where |e| <= tol_rel·‖B‖; d becomes σ (>= 0, unsorted).
 void bidiagonal_qr(std::vector<double>& d, const std::vector<double>& e_in, double* Ut, double* Vt, int64_t n,
-                   int64_t ld, int nthreads) {
+                   int64_t ld, int nthreads, double tol_rel) {
+  const bool want_u = Ut != nullptr;
   if (n == 0) return;
   // rv[i] couples columns i−1 and i (rv[0] = 0), as in Golub–Reinsch.
   std::vector<double> rv(n, 0.0);
   for (int64_t i = 1; i < n; i++) rv[i] = e_in[i - 1];
   double anorm = 0;
   for (int64_t i = 0; i < n; i++) anorm = std::max(anorm, std::fabs(d[i]) + std::fabs(rv[i]));
-  // Absolute threshold: 1e-10·‖B‖ is far below float32 resolution (outputs are float32), and
-  // stopping there instead of at double epsilon saves ~12% of the rotations.
-  const double tol = 1e-10 * anorm;
+  const double tol = tol_rel * anorm;
   int64_t nrot = 0;
   std::vector<Rot> ru, rvv;
   const size_t batch = size_t(1) << 17;
@@ -373,11 +513,11 @@ void bidiagonal_qr(std::vector<double>& d, const std::vector<double>& e_in, doub
           rv[i] = c * rv[i];
           if (std::fabs(f) <= tol) break;
           double g = d[i];
-          double h = std::hypot(f, g);
+          double h = hyp(f, g);
           d[i] = h;
           c = g / h;
           s = -f / h;
-          ru.push_back({int32_t(nm), int32_t(i), c, s});
+          if (want_u) ru.push_back({int32_t(nm), int32_t(i), c, s});
         }
       }
       double z = d[k];
@@ -393,7 +533,7 @@ void bidiagonal_qr(std::vector<double>& d, const std::vector<double>& e_in, doub
       int64_t nm = k - 1;
       double y = d[nm], g = rv[nm], h = rv[k];
       double f = ((y - z) * (y + z) + (g - h) * (g + h)) / (2.0 * h * y);
-      g = std::hypot(f, 1.0);
+      g = hyp(f, 1.0);
       f = ((x - z) * (x + z) + h * ((y / (f + std::copysign(g, f))) - h)) / x;
       double c = 1, s = 1;
       for (int64_t j = l; j <= nm; j++) {
@@ -402,7 +542,7 @@ void bidiagonal_qr(std::vector<double>& d, const std::vector<double>& e_in, doub
         y = d[i];
         h = s * g;
         g = c * g;
-        z = std::hypot(f, h);
+        z = hyp(f, h);
         rv[j] = z;
         c = f / z;
         s = h / z;
@@ -411,7 +551,7 @@ void bidiagonal_qr(std::vector<double>& d, const std::vector<double>& e_in, doub
         h = y * s;
         y *= c;
         rvv.push_back({int32_t(j), int32_t(i), c, s});
-        z = std::hypot(f, h);
+        z = hyp(f, h);
         d[j] = z;
         if (z != 0) {
           c = f / z;
@@ -419,7 +559,7 @@ void bidiagonal_qr(std::vector<double>& d, const std::vector<double>& e_in, doub
         }
         f = c * g + s * y;
         x = c * y - s * g;
-        ru.push_back({int32_t(j), int32_t(i), c, s});
+        if (want_u) ru.push_back({int32_t(j), int32_t(i), c, s});
       }
       rv[l] = 0;
       rv[k] = f;
@@ -524,6 +664,71 @@ struct AlignedDoubles {
   }
 };
 
+// Ubᵀ from Vbᵀ: u_i = B v_i / ‖B v_i‖ (B bidiagonal, so O(n) per vector). The QR iteration is
+// backward stable — B Vb = Ub Σ + E with ‖E‖ ~ eps·‖B‖ when it splits at eps level — so
+// u_i = B v_i / σ_i is off by ‖E‖/σ_i: accurate for σ_i >= 1e-6·σmax. The few columns below that
+// are completed to an orthonormal basis (Gram–Schmidt, twice, against the others); their
+// σ_i·u_i v_iᵀ terms are below 1e-6·σmax anyway. Returns false when more than max(8, n/16)
+// columns are small (rank-deficient input): the caller then accumulates Ub by rotations.
+bool left_from_right(const std::vector<double>& d0, const std::vector<double>& e0, const std::vector<double>& sigma,
+                     const double* Vt, double* Ut, int64_t n, int64_t ld) {
+  double smax = 0;
+  for (int64_t i = 0; i < n; i++) smax = std::max(smax, sigma[i]);
+  const double thr = 1e-6 * smax;
+  std::vector<int64_t> good, small;
+  for (int64_t i = 0; i < n; i++) (smax > 0 && sigma[i] > thr ? good : small).push_back(i);
+  if (int64_t(small.size()) > std::max<int64_t>(8, n / 16)) return false;
+  auto bv = [&](int64_t i, double* out) {
+    const double* v = Vt + i * ld;
+    for (int64_t r = 0; r < n; r++) out[r] = d0[r] * v[r] + (r + 1 < n ? e0[r] * v[r + 1] : 0.0);
+  };
+  for (int64_t i : good) {
+    double* u = Ut + i * ld;
+    bv(i, u);
+    double nrm = 0;
+    for (int64_t r = 0; r < n; r++) nrm += u[r] * u[r];
+    nrm = std::sqrt(nrm);
+    for (int64_t r = 0; r < n; r++) u[r] /= nrm;
+  }
+  int64_t next_unit = 0;
+  std::vector<double> c(n);
+  for (int64_t i : small) {
+    bool from_bv = smax > 0;
+    for (;;) {
+      if (from_bv) {
+        bv(i, c.data());
+      } else {
+        if (next_unit >= n) return false;  // cannot happen: the good set has fewer than n vectors
+        std::fill(c.begin(), c.end(), 0.0);
+        c[next_unit++] = 1.0;
+      }
+      double n0 = 0;
+      for (int64_t r = 0; r < n; r++) n0 += c[r] * c[r];
+      n0 = std::sqrt(n0);
+      if (n0 > 0) {
+        for (int pass = 0; pass < 2; pass++)
+          for (int64_t g : good) {
+            const double* q = Ut + g * ld;
+            double dd = 0;
+            for (int64_t r = 0; r < n; r++) dd += q[r] * c[r];
+            for (int64_t r = 0; r < n; r++) c[r] -= dd * q[r];
+          }
+        double n1 = 0;
+        for (int64_t r = 0; r < n; r++) n1 += c[r] * c[r];
+        n1 = std::sqrt(n1);
+        if (n1 > 0.1 * n0 && n1 > 0) {
+          double* u = Ut + i * ld;
+          for (int64_t r = 0; r < n; r++) u[r] = c[r] / n1;
+          good.push_back(i);
+          break;
+        }
+      }
+      from_bv = false;
+    }
+  }
+  return true;
+}
+
 // m >= n. A (m×n) is overwritten. U: m×(full ? m : n), V: n×n.
 void svd_tall(float* A, int64_t m, int64_t n, bool full, float* U, float* S, float* V) {
   const int64_t pu = full ? m : n;
@@ -535,7 +740,7 @@ void svd_tall(float* A, int64_t m, int64_t n, bool full, float* U, float* S, flo
   }
   PROF_START;
   Bidiag B;
-  bidiagonalize(A, m, n, B);
+  bidiagonalize(A, m, n, B, nthreads);
   PROF("bidiag");
   // Leading dimension: a multiple of the slab width, but never of 64 doubles (a power-of-two row
   // stride maps every row of a slab to the same L1 sets: 10x slower at n = 1024).
@@ -544,8 +749,19 @@ void svd_tall(float* A, int64_t m, int64_t n, bool full, float* U, float* S, flo
   AlignedDoubles ubuf(n * ld), vbuf(n * ld);
   double* Ut = ubuf.p;
   double* Vt = vbuf.p;
-  for (int64_t i = 0; i < n; i++) Ut[i * ld + i] = Vt[i * ld + i] = 1;
-  bidiagonal_qr(B.d, B.e, Ut, Vt, n, ld, nthreads);
+  // V by rotations (splitting at double epsilon), U from V — half the rotation work; if the
+  // input is too rank-deficient for that, both by rotations (splitting at 1e-10·‖B‖, far below
+  // float32 resolution).
+  const std::vector<double> d0 = B.d;
+  for (int64_t i = 0; i < n; i++) Vt[i * ld + i] = 1;
+  bidiagonal_qr(B.d, B.e, nullptr, Vt, n, ld, nthreads, 4 * std::numeric_limits<double>::epsilon());
+  PROF("qr(V)");
+  if (!left_from_right(d0, B.e, B.d, Vt, Ut, n, ld)) {
+    B.d = d0;
+    for (int64_t i = 0; i < n; i++)
+      for (int64_t j = 0; j < ld; j++) Ut[i * ld + j] = Vt[i * ld + j] = (i == j ? 1.0 : 0.0);
+    bidiagonal_qr(B.d, B.e, Ut, Vt, n, ld, nthreads, 1e-10);
+  }
   PROF("bdsqr");
   std::vector<int64_t> perm(n);
   std::iota(perm.begin(), perm.end(), 0);

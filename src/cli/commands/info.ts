@@ -2,12 +2,14 @@
 import os from 'node:os';
 import type { Command } from 'commander';
 import { loadAddon } from '../../backend/addon.js';
-import { availableBackends, getBackend } from '../../backend/registry.js';
+import type { GpujsBackend } from '../../backend/gpujs.js';
+import { availableBackends, getBackend, tryBackend } from '../../backend/registry.js';
 import { printJson, table } from '../util.js';
 
 export function gatherInfo() {
   const { addon, path, error } = loadAddon();
   const native = addon ? addon.info() : null;
+  const gpujs = tryBackend('gpujs') as GpujsBackend | null;
   return {
     version: '0.1.0',
     node: process.version,
@@ -17,6 +19,7 @@ export function gatherInfo() {
     backend: getBackend().name,
     backends: availableBackends(),
     addon: addon ? { path, ...native } : { error },
+    gpujs: gpujs ? { version: gpujs.version, mode: gpujs.mode } : null,
   };
 }
 
@@ -41,5 +44,6 @@ export function register(program: Command): void {
         console.log(`  CPU features: ${a.cpuFeatures?.join(' ') || 'baseline'}`);
         console.log(`  GEMM kernel: ${a.kernel}, threads: ${a.threads}`);
       }
+      if (info.gpujs) console.log(`gpu.js ${info.gpujs.version}, mode: ${info.gpujs.mode}`);
     });
 }
