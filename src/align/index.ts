@@ -16,3 +16,4 @@ export type { RetrievalOptions, RetrievalResult, RetrievalMetric } from './metri
 export { tagSpace, spaceOf, sliceSpace, newSpace, cosineSimilarity, assertSameSpace } from './space.js';
 export type { SpaceCheckOptions } from './space.js';
 export { readEmbeddings } from './io.js';
+export { embed, hiddenLayerIndex } from './embed.js';
