@@ -84,7 +84,7 @@ export function register(program: Command): void {
     .option('--normalize', 'procrustes: unit-length rows, centre, unit-length again (vecmap)')
     .option('--k <n>', 'cca: shared dimensions', intOption('--k'), 32)
     .option('--weighted', 'cca: weight the shared dimensions by their correlations')
-    .option('--ridge <r>', 'linear: absolute ridge (default 0); cca: relative ridge (default 1e-6); kernel: ridge (default 0.1)', numberOption('--ridge', { min: 0 }))
+    .option('--ridge <r>', 'linear: absolute ridge (default 1e-3: dead ReLU units make plain least squares singular); cca: relative ridge (default 1e-6); kernel: ridge (default 0.1)', numberOption('--ridge', { min: 0 }))
     .option('--features <n>', 'kernel: random Fourier features', intOption('--features'), 2000)
     .option('--gamma <g>', 'kernel: relative RBF width', numberOption('--gamma', { min: 0 }), 2)
     .option('--seed <n>', 'kernel: random features seed', intOption('--seed', { min: 0 }), 0)
@@ -155,7 +155,7 @@ export function register(program: Command): void {
         tensors = m.tensors();
         extra.correlations = Array.from(m.correlations.subarray(0, Math.min(8, o.k)));
       } else if (method === 'linear') {
-        const m = linearMap(Af, Bf, { ridge: o.ridge ?? 0, center: !!o.center });
+        const m = linearMap(Af, Bf, { ridge: o.ridge ?? 1e-3, center: !!o.center });
         [Q, K, tensors] = [m.apply(Ae), m.target(Be), m.tensors()];
       } else {
         const m = kernelMap(Af, Bf, { features: o.features, gamma: o.gamma, ridge: o.ridge ?? 0.1, seed: o.seed });
