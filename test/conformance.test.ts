@@ -20,6 +20,7 @@ function rand(n: number, seed: number): Float32Array {
 const shapes: [number, number, number][] = [
   [1, 1, 1], [7, 7, 7], [1, 784, 512], [127, 129, 128], [129, 127, 1], [128, 128, 128],
   [1000, 7, 33], [5, 1000, 3], [33, 65, 1000], [0, 5, 5], [5, 0, 5], [5, 5, 0], [64, 300, 257],
+  [3, 70, 900], [2, 33, 17], [13, 33, 385], [1, 1, 1000],
 ];
 
 // |c - ref| <= tol·(1 + |ref|) with tol growing like sqrt(k) float32 rounding.
@@ -53,23 +54,52 @@ describe.each(others.map((b) => [b.name, b] as const))('backend %s vs js', (_nam
     }
   }
 
+  // Large enough to use every thread, several k blocks, and edge tiles in both directions.
+  it('gemm 1000×1000×300 (threads, edge tiles), plain and both transposed', () => {
+    const [m, n, k] = [1000, 1000, 300];
+    const a = rand(m * k, 11);
+    const b = rand(k * n, 12);
+    for (const opts of [{}, { transA: true, transB: true, alpha: 0.75, beta: 0.5 }] as GemmOptions[]) {
+      const ref = rand(m * n, 13);
+      const out = ref.slice();
+      gemmJs(m, n, k, a, b, ref, opts);
+      backend.gemm(m, n, k, a, b, out, opts);
+      expectClose(out, ref, k, JSON.stringify(opts));
+    }
+  });
+
   for (const act of ACTIVATIONS) {
     it(`gemm epilogue bias + ${act}`, () => {
-      for (const [m, n, k] of [[1, 129, 784], [37, 65, 17], [128, 256, 64]] as const) {
+      const cases = [[1, 129, 784, true], [37, 65, 17, true], [128, 256, 64, true], [3, 100, 50, false], [130, 97, 800, false], [1, 1000, 20, false]] as const;
+      for (const [m, n, k, transB] of cases) {
         const a = rand(m * k, 4);
         const b = rand(n * k, 5);
         const bias = rand(n, 6);
         const ref = new Float32Array(m * n);
         const out = new Float32Array(m * n).fill(NaN); // beta = 0 must ignore C
-        const opts: GemmOptions = { transB: true, bias, activation: act as Activation, leakySlope: 0.1 };
+        const opts: GemmOptions = { transB, bias, activation: act as Activation, leakySlope: 0.1 };
         gemmJs(m, n, k, a, b, ref, opts);
         backend.gemm(m, n, k, a, b, out, opts);
-        expectClose(out, ref, k, act);
+        expectClose(out, ref, k, `${act} ${m}×${n}×${k}`);
       }
     });
 
+    it(`gemm ${act} over a wide input range (vectorised exp/erf/tanh)`, () => {
+      // 1×1 weights of 1, so C = act(x + bias) for x spread over [-30, 30] and near 0.
+      const n = 2001;
+      const x = new Float32Array(n);
+      for (let i = 0; i < n; i++) x[i] = (i - 1000) * (i % 2 ? 0.03 : 1e-4);
+      const one = new Float32Array([1]);
+      const ref = new Float32Array(n);
+      const out = new Float32Array(n);
+      const opts: GemmOptions = { activation: act as Activation, leakySlope: 0.2 };
+      gemmJs(n, 1, 1, x, one, ref, opts);
+      backend.gemm(n, 1, 1, x, one, out, opts);
+      expectClose(out, ref, 1, act);
+    });
+
     it(`colStats ${act}`, () => {
-      for (const [rows, cols] of [[1, 1], [7, 129], [1000, 33], [0, 4], [257, 512]] as const) {
+      for (const [rows, cols] of [[1, 1], [7, 129], [1000, 33], [0, 4], [257, 512], [2000, 100]] as const) {
         const x = rand(rows * cols, 7);
         for (let i = 0; i < x.length; i += 5) x[i] = 0; // exact zeros for the zero count
         const ref = newColStats(cols);

@@ -1,6 +1,7 @@
 // Loads the native addon once, like better-sqlite3's binding loader: explicit path
 // (TRIMNET_ADDON) -> local Release build -> local Debug build. Never throws: a missing or
 // broken addon is recorded with its reason and the library falls back.
+// TRIMNET_ADDON=none disables the addon (reason 'disabled by TRIMNET_ADDON=none').
 
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -31,6 +32,8 @@ export interface AddonLoad {
   addon: NativeAddon | null;
   path: string | null;
   error: string | null;
+  /** True when TRIMNET_ADDON=none turned the addon off (error then says so). */
+  disabled?: boolean;
 }
 
 let cached: AddonLoad | null = null;
@@ -47,6 +50,10 @@ export function packageRoot(): string {
 
 export function loadAddon(): AddonLoad {
   if (cached) return cached;
+  if (process.env.TRIMNET_ADDON === 'none') {
+    cached = { addon: null, path: null, error: 'disabled by TRIMNET_ADDON=none', disabled: true };
+    return cached;
+  }
   const root = packageRoot();
   const candidates = [
     process.env.TRIMNET_ADDON,

@@ -20,13 +20,13 @@ type Probe = { backend: Backend | null; reason?: string };
 
 const probes: Record<BackendName, () => Probe> = {
   cuda: () => {
-    const { addon, error } = loadAddon();
-    if (!addon) return { backend: null, reason: `addon failed to load: ${error}` };
+    const { addon, error, disabled } = loadAddon();
+    if (!addon) return { backend: null, reason: disabled ? error! : `addon failed to load: ${error}` };
     return probeCuda(addon);
   },
   cpu: () => {
-    const { addon, error } = loadAddon();
-    if (!addon) return { backend: null, reason: `addon failed to load: ${error}` };
+    const { addon, error, disabled } = loadAddon();
+    if (!addon) return { backend: null, reason: disabled ? error! : `addon failed to load: ${error}` };
     return { backend: createCpuBackend(addon) };
   },
   gpujs: () => probeGpujs(),
