@@ -5,6 +5,7 @@ import { DataError, ArgumentError } from '../src/errors.js';
 import { loadDataset } from '../src/io/datasets.js';
 import { readNpy, readNpyTensor } from '../src/io/npy.js';
 import { softmaxCrossEntropy } from '../src/nn/loss.js';
+import { Adam } from '../src/nn/optim.js';
 import { MLP } from '../src/nn/mlp.js';
 import { train } from '../src/nn/train.js';
 import { Tensor } from '../src/tensor.js';
@@ -22,6 +23,32 @@ describe('softmax cross-entropy', () => {
     expect(r.correct).toBe(2); // row 2 is a tie: argmax takes the first index, 0 (its label)
     expect(grad[0]! + grad[1]! + grad[2]!).toBeCloseTo(0, 7);
     expect(grad[3]).toBeCloseTo(0.5 * (1 / 3 - 1), 7);
+  });
+});
+
+describe('Adam', () => {
+  it('the WebAssembly SIMD kernel equals the plain loop (odd lengths, weight decay)', () => {
+    const sizes = [7, 1, 13];
+    const simd = new Adam(sizes, { lr: 1e-2, weightDecay: 0.1 });
+    const plain = new Adam(sizes, { lr: 1e-2, weightDecay: 0.1, plain: true });
+    expect(simd.simd).toBe(true);
+    expect(plain.simd).toBe(false);
+    const rng = Tensor.randn([21], 9).data;
+    sizes.reduce((off, n, k) => {
+      simd.paramViews[k]!.set(rng.subarray(off, off + n));
+      plain.paramViews[k]!.set(rng.subarray(off, off + n));
+      return off + n;
+    }, 0);
+    for (let t = 0; t < 4; t++) {
+      sizes.forEach((n, k) => {
+        const g = Tensor.randn([n], 100 * t + k).data;
+        simd.gradViews[k]!.set(g);
+        plain.gradViews[k]!.set(g);
+      });
+      simd.step(simd.paramViews, simd.gradViews);
+      plain.step(plain.paramViews, plain.gradViews);
+    }
+    sizes.forEach((n, k) => simd.paramViews[k]!.forEach((v, i) => expect(Math.abs(v - plain.paramViews[k]![i]!)).toBeLessThan(1e-6)));
   });
 });
 
@@ -48,7 +75,11 @@ describe('train', () => {
     const run = (seed: number) => {
       const m = MLP.create({ sizes: [784, 32, 10], seed: 1 });
       const before = m.evaluate(mini.test.x, mini.test.labels);
+      const w0 = m.layers[0]!.weight;
+      const copy = w0.data.slice();
       const r = train(m, mini.train.x, mini.train.labels, { epochs: 2, batchSize: 64, seed });
+      expect(m.layers[0]!.weight).toBe(w0); // trained in place: the model keeps its own arrays
+      expect(w0.data).not.toEqual(copy);
       return { m, before, r, after: m.evaluate(mini.test.x, mini.test.labels) };
     };
     const a = run(7);

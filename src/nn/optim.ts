@@ -9,12 +9,15 @@
 // One optimiser owns the state of every parameter array it was made for, updated in place.
 
 import { expected } from '../errors.js';
+import { adamWasm } from './wasm-bytes.js';
 
 export interface AdamOptions {
   lr?: number; // default 1e-3
   betas?: [number, number]; // default [0.9, 0.999]
   eps?: number; // default 1e-8
   weightDecay?: number; // default 0
+  /** Use the plain loop even where the WebAssembly SIMD kernel is available (for tests). */
+  plain?: boolean;
 }
 
 export interface SgdOptions {
@@ -33,15 +36,49 @@ function checkNum(v: number, name: string, lo: number, hi = Infinity): number {
   return v;
 }
 
+// The little of the WebAssembly API used here (tsconfig's lib has no DOM types).
+interface Wasm {
+  Module: new (bytes: Uint8Array) => object;
+  Memory: new (d: { initial: number }) => { buffer: ArrayBuffer };
+  Instance: new (m: object, imports: object) => { exports: Record<string, unknown> };
+}
+const WA = (globalThis as unknown as { WebAssembly?: Wasm }).WebAssembly;
+
+/** The SIMD Adam kernel (kernels/wasm/adam.wat), compiled once; null where WebAssembly SIMD is missing. */
+let adamModule: object | null | undefined;
+function adamWasmModule(): object | null {
+  if (adamModule === undefined) {
+    try {
+      adamModule = WA ? new WA.Module(Buffer.from(adamWasm, 'base64')) : null;
+    } catch {
+      adamModule = null;
+    }
+  }
+  return adamModule;
+}
+
+type AdamFn = (p: number, g: number, m: number, v: number, n: number, b1: number, b2: number, c1: number, c2: number, ss: number, e: number, wd: number) => void;
+
+/**
+ * Adam. Its state (m, v) and a working copy of the parameters and gradients live in one
+ * WebAssembly memory, so the update runs as one SIMD pass: train() computes gradients straight
+ * into `gradViews` and the forward pass reads `paramViews`. step() with other arrays still works
+ * (plain loop), so the optimiser can be used on its own.
+ */
 export class Adam implements Optimizer {
   readonly lr: number;
   readonly beta1: number;
   readonly beta2: number;
   readonly eps: number;
   readonly weightDecay: number;
+  /** Parameter and gradient arrays inside the optimiser's memory, one per size given. */
+  readonly paramViews: Float32Array[];
+  readonly gradViews: Float32Array[];
   private t = 0;
   private readonly m: Float32Array[];
   private readonly v: Float32Array[];
+  private readonly total: number;
+  private readonly wasm: AdamFn | null;
 
   constructor(sizes: number[], opts: AdamOptions = {}) {
     this.lr = checkNum(opts.lr ?? 1e-3, 'lr', 0);
@@ -49,8 +86,35 @@ export class Adam implements Optimizer {
     this.beta2 = checkNum(opts.betas?.[1] ?? 0.999, 'betas[1]', 0, 0.999999);
     this.eps = checkNum(opts.eps ?? 1e-8, 'eps', 0);
     this.weightDecay = checkNum(opts.weightDecay ?? 0, 'weightDecay', 0);
-    this.m = sizes.map((n) => new Float32Array(n));
-    this.v = sizes.map((n) => new Float32Array(n));
+    this.total = sizes.reduce((a, b) => a + b, 0);
+    const bytes = 16 * this.total; // p, g, m, v regions of total floats each
+    const mod = opts.plain || bytes > 2 ** 31 ? null : adamWasmModule();
+    let buffer: ArrayBuffer;
+    if (mod) {
+      const memory = new WA!.Memory({ initial: Math.max(1, Math.ceil(bytes / 65536)) });
+      this.wasm = new WA!.Instance(mod, { env: { memory } }).exports.adam as AdamFn;
+      buffer = memory.buffer;
+    } else {
+      this.wasm = null;
+      buffer = new ArrayBuffer(bytes);
+    }
+    const region = (r: number) => {
+      let off = r * 4 * this.total;
+      return sizes.map((n) => {
+        const view = new Float32Array(buffer, off, n);
+        off += 4 * n;
+        return view;
+      });
+    };
+    this.paramViews = region(0);
+    this.gradViews = region(1);
+    this.m = region(2);
+    this.v = region(3);
+  }
+
+  /** True when updates run in the WebAssembly SIMD kernel. */
+  get simd(): boolean {
+    return this.wasm !== null;
   }
 
   step(params: Float32Array[], grads: Float32Array[]): void {
@@ -58,10 +122,14 @@ export class Adam implements Optimizer {
     const { beta1: b1, beta2: b2, eps, weightDecay: wd } = this;
     const stepSize = this.lr / (1 - b1 ** this.t);
     const bc2Sqrt = Math.sqrt(1 - b2 ** this.t);
-    const c1 = 1 - b1;
-    const c2 = 1 - b2;
+    const own = params.length === this.paramViews.length && params.every((p, k) => p === this.paramViews[k] && grads[k] === this.gradViews[k]);
+    if (own && this.wasm) {
+      const T = 4 * this.total;
+      this.wasm(0, T, 2 * T, 3 * T, this.total, b1, b2, 1 - b1, 1 - b2, stepSize * bc2Sqrt, eps * bc2Sqrt, wd);
+      return;
+    }
     for (let k = 0; k < params.length; k++) {
-      adamKernel(params[k]!, grads[k]!, this.m[k]!, this.v[k]!, b1, b2, c1, c2, stepSize, bc2Sqrt, eps, wd);
+      adamKernel(params[k]!, grads[k]!, this.m[k]!, this.v[k]!, b1, b2, 1 - b1, 1 - b2, stepSize, bc2Sqrt, eps, wd);
     }
   }
 }

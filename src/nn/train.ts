@@ -15,7 +15,7 @@ import { getBackend } from '../backend/registry.js';
 import type { Activation, Backend } from '../backend/types.js';
 import { DataError, ShapeError, expected } from '../errors.js';
 import { Rng } from '../rng.js';
-import type { Tensor } from '../tensor.js';
+import { Tensor } from '../tensor.js';
 import { softmaxCrossEntropy } from './loss.js';
 import type { MLP } from './mlp.js';
 import { Adam, Sgd, type Optimizer } from './optim.js';
@@ -159,23 +159,31 @@ export function train(mlp: MLP, x: Tensor, labels: ArrayLike<number>, opts: Trai
     const y = labels[i]!;
     if (!(Number.isInteger(y) && y >= 0 && y < classes)) throw new DataError(`Label ${i} is ${y} but the model has ${classes} classes (labels must be integers in [0, ${classes}))`);
   }
-  const params: Float32Array[] = [];
-  const grads: Float32Array[] = [];
-  const gW: Float32Array[] = [];
-  const gB: Float32Array[] = [];
-  for (const l of mlp.layers) {
-    const w = new Float32Array(l.weight.size);
-    const b = new Float32Array(l.bias.length);
-    params.push(l.weight.data, l.bias);
-    grads.push(w, b);
-    gW.push(w);
-    gB.push(b);
-  }
-  const sizes = params.map((p) => p.length);
+  const sizes = mlp.layers.flatMap((l) => [l.weight.size, l.bias.length]);
   const optimizer: Optimizer =
     optName === 'adam'
       ? new Adam(sizes, { lr: opts.lr ?? 1e-3, weightDecay: opts.weightDecay ?? 0 })
       : new Sgd(sizes, { lr: opts.lr ?? 1e-2, momentum: opts.momentum ?? 0.9, weightDecay: opts.weightDecay ?? 0 });
+  // Adam keeps parameters and gradients in its own (WebAssembly) memory so its update is one SIMD
+  // pass: train on those views and copy the result back into the model's arrays at the end.
+  const saved = mlp.layers.map((l) => ({ weight: l.weight, bias: l.bias }));
+  let params: Float32Array[];
+  let grads: Float32Array[];
+  if (optimizer instanceof Adam) {
+    params = optimizer.paramViews;
+    grads = optimizer.gradViews;
+    mlp.layers.forEach((l, i) => {
+      params[2 * i]!.set(l.weight.data);
+      params[2 * i + 1]!.set(l.bias);
+      l.weight = new Tensor(params[2 * i]!, l.weight.shape);
+      l.bias = params[2 * i + 1]!;
+    });
+  } else {
+    params = mlp.layers.flatMap((l) => [l.weight.data, l.bias]);
+    grads = sizes.map((n) => new Float32Array(n));
+  }
+  const gW = grads.filter((_, i) => i % 2 === 0);
+  const gB = grads.filter((_, i) => i % 2 === 1);
 
   const backend = getBackend();
   const gelu = mlp.activation === 'gelu';
@@ -226,6 +234,15 @@ export function train(mlp: MLP, x: Tensor, labels: ArrayLike<number>, opts: Trai
     }
   } finally {
     bar?.stop();
+    mlp.layers.forEach((l, i) => {
+      const orig = saved[i]!;
+      if (l.weight !== orig.weight) {
+        orig.weight.data.set(l.weight.data);
+        orig.bias.set(l.bias);
+        l.weight = orig.weight;
+        l.bias = orig.bias;
+      }
+    });
   }
   result.seconds = (performance.now() - t0) / 1000;
   return result;
