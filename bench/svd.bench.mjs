@@ -1,8 +1,10 @@
 // SVD (thin, with U and V) of float32 matrices: trimnet's native cpu kernel vs LAPACK's float32
 // sgesdd (scipy.linalg.svd(a, lapack_driver='gesdd') on a float32 array, OpenBLAS with 2
-// threads) and ml-matrix (pure JS, float64; only the small sizes, it is slow). Same run, same
+// threads, like trimnet) and ml-matrix (pure JS, float64; only the small sizes, it is slow). Same run, same
 // machine: ratios are what to read. Results: bench/results/svd.md.
-//   node bench/svd.bench.mjs [--quick]
+//   node bench/svd.bench.mjs [--quick] [--single]
+// --single: one thread on both sides (trimnet setThreads(1), OPENBLAS_NUM_THREADS=1), which is
+// the steadier comparison on a busy machine.
 import { Matrix, SingularValueDecomposition } from 'ml-matrix';
 import { benchDir, mdTable, python, runPython, timeMs, writeResults } from './lib.mjs';
 import { join } from 'node:path';
@@ -14,6 +16,11 @@ if (!cpu?.svd) {
   process.exit(1);
 }
 const quick = process.argv.includes('--quick');
+const single = process.argv.includes('--single');
+const { loadAddon } = await import('../dist/src/backend/addon.js');
+const addon = loadAddon().addon;
+const threads = single ? 1 : 2;
+addon.setThreads(threads);
 const shapes = quick ? [[256, 256], [768, 768]] : [[256, 256], [768, 768], [1024, 1024], [2000, 768]];
 const mlShapes = new Set(['256x256', '768x768']);
 
@@ -36,7 +43,7 @@ const flops = (m, n) => {
 const key = ([m, n]) => `${m}x${n}`;
 let peer = null;
 if (python(['scipy'])) {
-  peer = runPython(join(benchDir, 'peers', 'scipy_svd.py'), shapes.map(key), { OPENBLAS_NUM_THREADS: '2' });
+  peer = runPython(join(benchDir, 'peers', 'scipy_svd.py'), shapes.map(key), { OPENBLAS_NUM_THREADS: String(threads) });
 } else {
   console.warn('svd bench: /usr/bin/python3 with scipy not found; no sgesdd column');
 }
@@ -44,7 +51,19 @@ if (python(['scipy'])) {
 const rows = [];
 for (const [m, n] of shapes) {
   const a = rand(m, n);
-  const ms = timeMs(() => cpu.svd(a, m, n, false), { minMs: 1000, minReps: 3 });
+  const cpuTimes = [];
+  const ms = timeMs(
+    () => {
+      const c0 = process.cpuUsage();
+      cpu.svd(a, m, n, false);
+      const c = process.cpuUsage(c0);
+      cpuTimes.push((c.user + c.system) / 1e6);
+    },
+    { minMs: 1000, minReps: 3 },
+  );
+  cpuTimes.sort((x, y) => x - y);
+  const cpuS = cpuTimes[Math.floor(cpuTimes.length / 2)];
+  const sgCpu = peer?.[key([m, n])]?.cpu;
   const sg = peer?.[key([m, n])]?.seconds;
   let ml = null;
   if (mlShapes.has(key([m, n]))) {
@@ -62,6 +81,7 @@ for (const [m, n] of shapes) {
     sg !== undefined ? `${(ms / 1000 / sg).toFixed(2)}×` : '–',
     ml !== null ? (ml / 1000).toFixed(2) : '–',
     ml !== null ? `${(ml / ms).toFixed(0)}×` : '–',
+    ...(single ? [cpuS.toFixed(4), sgCpu !== undefined ? sgCpu.toFixed(4) : '–', sgCpu !== undefined ? `${(cpuS / sgCpu).toFixed(2)}×` : '–'] : []),
   ];
   console.log(row.join('  '));
   rows.push(row);
@@ -70,14 +90,18 @@ for (const [m, n] of shapes) {
 const body = [
   'Thin SVD (U, S, V) of a uniform(-1, 1) float32 matrix; median seconds. GFLOP/s use the nominal',
   'Golub–Reinsch count 14mn² + 8n³. sgesdd: `scipy.linalg.svd(a, lapack_driver="gesdd")` on float32,',
-  'OpenBLAS, OPENBLAS_NUM_THREADS=2. ml-matrix: one run (float64, pure JS).',
-  `trimnet threads: ${cpu.name} backend, ${(await import('../dist/src/backend/addon.js')).loadAddon().addon?.info().threads ?? '?'}.`,
+  `OpenBLAS, OPENBLAS_NUM_THREADS=${threads}. ml-matrix: one run (float64, pure JS).`,
+  `trimnet: ${cpu.name} backend, ${addon.info().threads} thread(s).`,
   '',
   mdTable(
-    ['shape', 'trimnet cpu s', 'GFLOP/s', 'sgesdd s', 'trimnet / sgesdd', 'ml-matrix s', 'ml-matrix / trimnet'],
+    [
+      'shape', 'trimnet cpu s', 'GFLOP/s', 'sgesdd s', 'trimnet / sgesdd', 'ml-matrix s', 'ml-matrix / trimnet',
+      ...(single ? ['trimnet CPU-time s', 'sgesdd CPU-time s', 'CPU-time ratio'] : []),
+    ],
     rows,
   ),
   '',
   'Targets: trimnet / sgesdd ≤ 1.5× (goal ≤ 1.0×); ml-matrix / trimnet ≥ 30×.',
+  ...(single ? ['', 'With --single, the CPU-time columns (process CPU seconds, median) are the steadier measure on a busy machine.'] : []),
 ].join('\n');
 console.log(writeResults('svd', 'SVD: trimnet cpu vs LAPACK sgesdd vs ml-matrix', body));

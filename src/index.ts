@@ -28,5 +28,5 @@ export { Adam, Sgd } from './nn/optim.js';
 export type { Optimizer, AdamOptions, SgdOptions } from './nn/optim.js';
 export { softmaxCrossEntropy } from './nn/loss.js';
 export * from './align/index.js';
-export { cholesky, solveSPD, symmetricEigen, inverseSqrtSPD, qr, JACOBI_MAX_N } from './linalg.js';
+export { cholesky, solveSPD, solveTriangular, symmetricEigen, inverseSqrtSPD, qr, JACOBI_MAX_N } from './linalg.js';
 export type { SymmetricEigen } from './linalg.js';

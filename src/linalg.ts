@@ -6,6 +6,7 @@
 //   solveSPD(A, B, {ridge}) X with (A + ridge·I) X = B   (B n×k; the ridge normal equations)
 //   symmetricEigen(A)      A = Q diag(λ) Qᵀ, λ descending, Q orthogonal; any symmetric A
 //   inverseSqrtSPD(A)      A^{-1/2} = Q diag(λ^{-1/2}) Qᵀ   (CCA whitening; A must be SPD)
+//   solveTriangular(L, B)  X with L X = B (or Lᵀ X = B), L lower triangular (e.g. from cholesky)
 //   qr(A)                  A = Q R, thin (m >= n): Q m×n with orthonormal columns, R n×n upper
 //
 // Symmetric input is checked (|a_ij − a_ji| <= 1e-4·max|a|, then the symmetric part is used),
@@ -21,8 +22,12 @@ export interface SymmetricEigen {
   vectors: Tensor;
 }
 
-/** Largest n for which symmetricEigen uses float64 Jacobi (above: shifted native SVD). */
-export const JACOBI_MAX_N = 64;
+/**
+ * Largest n for which symmetricEigen and inverseSqrtSPD use float64 Jacobi (~0.1 s at n = 128);
+ * above it they use the native float32 SVD (fast, ~1e-6·‖A‖ absolute accuracy). For whitening a
+ * badly conditioned large covariance, cholesky + solveTriangular stay in float64.
+ */
+export const JACOBI_MAX_N = 128;
 
 function finite(a: Tensor, what: string): void {
   if (a.hasNonFinite()) throw expected('a matrix of finite numbers', what, 'NaN or Infinity');
@@ -137,6 +142,47 @@ export function solveSPD(a: Tensor, b: Tensor, opts: { ridge?: number } = {}): T
     }
     const inv = 1 / l[i * n + i]!;
     for (let c = 0; c < k; c++) x[xi + c]! *= inv;
+  }
+  return toTensor(x, [n, k]);
+}
+
+/**
+ * X (n×k) with L X = B, or Lᵀ X = B with { transpose: true }; L n×n lower triangular (its upper
+ * part is ignored), B n×k or a vector of n entries. Float64 substitution. Whitening with a
+ * Cholesky factor C = L Lᵀ: Xw = (L⁻¹ Xᵀ)ᵀ has covariance I.
+ */
+export function solveTriangular(l: Tensor, b: Tensor, opts: { transpose?: boolean } = {}): Tensor {
+  const n = square(l, 'solveTriangular matrix');
+  const bb = b.rank === 1 ? b.reshape([b.shape[0]!, 1]) : b;
+  bb.assertRank(2, 'solveTriangular right-hand side');
+  finite(bb, 'solveTriangular right-hand side');
+  if (bb.shape[0] !== n) {
+    throw new ShapeError(`solveTriangular: the matrix is ${shapeStr(l.shape)} but the right-hand side has ${bb.shape[0]} rows`);
+  }
+  const k = bb.shape[1]!;
+  const L = l.data;
+  for (let i = 0; i < n; i++) {
+    if (L[i * n + i] === 0) throw expected('a triangular matrix with a non-zero diagonal', 'solveTriangular matrix', `a zero at [${i}][${i}]`);
+  }
+  const x = Float64Array.from(bb.data);
+  const sub = (i: number, p: number, f: number) => {
+    if (f === 0) return;
+    for (let c = 0; c < k; c++) x[i * k + c]! -= f * x[p * k + c]!;
+  };
+  const scale = (i: number) => {
+    const inv = 1 / L[i * n + i]!;
+    for (let c = 0; c < k; c++) x[i * k + c]! *= inv;
+  };
+  if (!opts.transpose) {
+    for (let i = 0; i < n; i++) {
+      for (let p = 0; p < i; p++) sub(i, p, L[i * n + p]!);
+      scale(i);
+    }
+  } else {
+    for (let i = n - 1; i >= 0; i--) {
+      for (let p = i + 1; p < n; p++) sub(i, p, L[p * n + i]!);
+      scale(i);
+    }
   }
   return toTensor(x, [n, k]);
 }

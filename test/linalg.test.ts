@@ -2,7 +2,7 @@
 // indefinite), inverseSqrtSPD, qr; clear errors for NaN, non-square, asymmetric and non-SPD input.
 import { describe, expect, it } from 'vitest';
 import { ArgumentError, ShapeError } from '../src/errors.js';
-import { JACOBI_MAX_N, cholesky, inverseSqrtSPD, qr, solveSPD, symmetricEigen } from '../src/linalg.js';
+import { JACOBI_MAX_N, cholesky, inverseSqrtSPD, qr, solveSPD, solveTriangular, symmetricEigen } from '../src/linalg.js';
 import { Rng } from '../src/rng.js';
 import { Tensor } from '../src/tensor.js';
 
@@ -97,9 +97,35 @@ describe('cholesky and solveSPD', () => {
   });
 });
 
+describe('solveTriangular', () => {
+  it('L X = B and Lᵀ X = B with L from cholesky; whitening gives identity covariance', () => {
+    const n = 12;
+    const rows = 40;
+    const x = randn(rows, n, 21);
+    const c = mul(x, x, n, rows, n, true, false);
+    const l = cholesky(t(c, [n, n]));
+    const b = randn(n, 3, 22);
+    const y = solveTriangular(l, t(b, [n, 3])).data;
+    expect(maxAbsDiff(mul(l.data, y, n, n, 3), b)).toBeLessThan(1e-5);
+    const z = solveTriangular(l, t(b, [n, 3]), { transpose: true }).data;
+    expect(maxAbsDiff(mul(l.data, z, n, n, 3, true, false), b)).toBeLessThan(1e-5);
+    // Xw = (L⁻¹ Xᵀ)ᵀ: Xwᵀ Xw = L⁻¹ C L⁻ᵀ = I
+    const xt = new Float64Array(n * rows);
+    for (let i = 0; i < rows; i++) for (let j = 0; j < n; j++) xt[j * rows + i] = x[i * n + j]!;
+    const w = solveTriangular(l, t(xt, [n, rows])).data; // n×rows = Xwᵀ
+    expect(maxAbsDiff(mul(w, w, n, rows, n, false, true), eye(n))).toBeLessThan(1e-4);
+  });
+
+  it('rejects a zero diagonal, shape mismatch and NaN', () => {
+    expect(() => solveTriangular(t([1, 0, 5, 0], [2, 2]), t([1, 1], [2, 1]))).toThrow(/non-zero diagonal/);
+    expect(() => solveTriangular(t([1, 0, 0, 1], [2, 2]), t([1, 1, 1], [3, 1]))).toThrow(/3 rows/);
+    expect(() => solveTriangular(t([1, 0, 0, 1], [2, 2]), t([1, NaN], [2, 1]))).toThrow(/finite/);
+  });
+});
+
 describe('symmetricEigen', () => {
   // n <= JACOBI_MAX_N uses float64 Jacobi; larger n the shifted native SVD.
-  for (const n of [1, 5, JACOBI_MAX_N, 90]) {
+  for (const n of [1, 5, 40, JACOBI_MAX_N + 12]) {
     for (const kind of ['PSD', 'indefinite'] as const) {
       it(`${kind} ${n}×${n}: A Q = Q Λ, QᵀQ = I, λ descending and correct`, () => {
         const values = Array.from({ length: n }, (_, i) => (kind === 'PSD' ? 1 + i : i - n / 2 + 0.25));
@@ -126,7 +152,7 @@ describe('symmetricEigen', () => {
 });
 
 describe('inverseSqrtSPD', () => {
-  for (const n of [4, 100]) {
+  for (const n of [4, 100, JACOBI_MAX_N + 22]) {
     it(`W A W = I for an SPD ${n}×${n} (cond 1e3)`, () => {
       const values = Array.from({ length: n }, (_, i) => 10 ** (-3 * (i / Math.max(1, n - 1))));
       const { a } = withEigen(values, 7 * n);

@@ -134,6 +134,51 @@ describe.runIf(native?.svd)('native svd vs js reference and ml-matrix', () => {
     });
   }
 
+  it('a larger matrix (several rotation batches, threaded paths): reconstructs, orthonormal', () => {
+    const [m, n] = [300, 260];
+    const a = rand(m, n, 11);
+    checkSvd(native!.svd!(a, m, n, false), a, m, n, false, '300×260');
+    const at = rand(n, m, 12);
+    checkSvd(native!.svd!(at, n, m, true), at, n, m, true, '260×300 full');
+    // >= 2^18 elements: the bidiagonalisation runs on a thread team
+    const [mb, nb] = [520, 512];
+    const b = rand(mb, nb, 14);
+    checkSvd(native!.svd!(b, mb, nb, false), b, mb, nb, false, '520×512');
+  });
+
+  it('a few zero singular values (U completed from V, not by rotations): orthonormal, reconstructs', () => {
+    for (const [m, n, rank] of [[60, 40, 36], [40, 60, 35], [90, 90, 88]] as const) {
+      const x = rand(m, rank, 21);
+      const y = rand(rank, n, 22);
+      const a = new Float32Array(m * n);
+      for (let i = 0; i < m; i++)
+        for (let j = 0; j < n; j++) {
+          let s = 0;
+          for (let k = 0; k < rank; k++) s += x[i * rank + k]! * y[k * n + j]!;
+          a[i * n + j] = s;
+        }
+      for (const full of [false, true]) {
+        const r = native!.svd!(a, m, n, full);
+        checkSvd(r, a, m, n, full, `rank ${rank} of ${m}×${n}`);
+        const p = Math.min(m, n);
+        for (let k = rank; k < p; k++) expect(r.S[k]!).toBeLessThanOrEqual(1e-5 * r.S[0]!);
+      }
+    }
+  });
+
+  it('extreme scales (1e-38 … 1e36) keep S relative to σmax and U, V orthonormal', () => {
+    const [m, n] = [20, 12];
+    const base = rand(m, n, 13);
+    const ref = tryBackend('js')!.svd!(base, m, n, false);
+    for (const scale of [1e-38, 1e-30, 1e30, 1e36]) {
+      const a = base.map((x) => x * scale);
+      const r = native!.svd!(a, m, n, true);
+      for (let k = 0; k < n; k++) expect(Math.abs(r.S[k]! / scale - ref.S[k]!)).toBeLessThanOrEqual(1e-5 * ref.S[0]!);
+      expect(orthError(r.U, m, m)).toBeLessThanOrEqual(1e-5);
+      expect(orthError(r.V, n, n)).toBeLessThanOrEqual(1e-5);
+    }
+  });
+
   it('singular values agree with ml-matrix (second oracle)', () => {
     const m = 40;
     const n = 25;

@@ -1,6 +1,6 @@
 """Peer for bench/svd.bench.mjs: LAPACK's float32 sgesdd through scipy (Debian python3-scipy on
 OpenBLAS; set OPENBLAS_NUM_THREADS in the environment). Usage: scipy_svd.py MxN [MxN ...]
-Prints one JSON line: {"MxN": {"seconds": median, "reps": k}, ...} (thin SVD with U and V)."""
+Prints one JSON line: {"MxN": {"seconds": median wall, "cpu": median process CPU seconds, "reps": k}, ...} (thin SVD with U and V)."""
 import json
 import sys
 import time
@@ -13,13 +13,14 @@ def bench(m, n, min_time=1.0, min_reps=3):
     a = np.random.default_rng(0).uniform(-1, 1, (m, n)).astype(np.float32)
     u, s, vt = scipy.linalg.svd(a, full_matrices=False, lapack_driver="gesdd", check_finite=False)
     assert s.dtype == np.float32
-    times = []
+    times, cpu = [], []
     start = time.perf_counter()
     while len(times) < min_reps or time.perf_counter() - start < min_time:
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         scipy.linalg.svd(a, full_matrices=False, lapack_driver="gesdd", check_finite=False)
         times.append(time.perf_counter() - t0)
-    return {"seconds": float(np.median(times)), "reps": len(times)}
+        cpu.append(time.process_time() - c0)
+    return {"seconds": float(np.median(times)), "cpu": float(np.median(cpu)), "reps": len(times)}
 
 
 if __name__ == "__main__":

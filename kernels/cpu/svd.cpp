@@ -2,22 +2,30 @@
 //
 // Shapes: work with m >= n (a wide A is transposed: Aᵀ = V S Uᵀ, and U, V swap roles).
 //
-// 1. Householder bidiagonalisation (float32, one thread, two fused passes per step):
+// 1. Householder bidiagonalisation (float32, two fused passes per step; rows split across a
+//    thread team for large matrices):
 //      A = Q B Pᵀ,  B upper bidiagonal n×n with diagonal d[0..n-1], superdiagonal e[0..n-2],
 //      Q = H_0 H_1 … H_{n-1},  H_k = I − τq_k v_k v_kᵀ  (v_k zero above row k, v_k[k] = 1),
 //      P = G_0 G_1 … G_{n-2},  G_k = I − τp_k u_k u_kᵀ  (u_k zero above k+1,  u_k[k+1] = 1).
 //    Step k: H_k from column k; w = v_kᵀ A (pass); A −= τq v wᵀ and, in the same pass over each
 //    row i, y_i = A[i,:]·u_k once row k has given G_k; then A −= τp y u_kᵀ fused with the
 //    next step's w = v_{k+1}ᵀ A. The v's are stored below the diagonal, the u's right of the
-//    superdiagonal (LAPACK's sgebrd layout). Dot products of length <= 16 are in float; the
+//    superdiagonal (LAPACK's sgebrd layout). Dot products accumulate in float (16 partial sums); the
 //    norms that build each reflector are in double.
-// 2. SVD of B in double: implicit-shift QR (Golub–Kahan steps, Wilkinson shift from the
-//    trailing 2×2, Demmel–Kahan-style splitting with an absolute threshold eps·‖B‖, and the
-//    rotation that chases away a zero diagonal entry). B = Ub Σ Vbᵀ. The Givens rotations of
-//    each sweep are recorded and applied in batches to Ubᵀ and Vbᵀ (n×n, double), column
-//    slab by column slab (slabs stay in L1; slabs are split across threads).
-//    Ub and Vb are products of rotations, so they are orthogonal to rounding whatever the
-//    singular values are (zero ones included): no Gram–Schmidt completion is ever needed.
+// 2. SVD of B in double: implicit-shift QR (Golub–Reinsch: Golub–Kahan steps with the shift
+//    from the trailing 2×2 of BᵀB, splitting where a superdiagonal entry is negligible, and
+//    the left rotations that chase away a negligible diagonal entry). B = Ub Σ Vbᵀ.
+//    Only Vb is accumulated by rotations (splitting at double epsilon); then Ub = B Vb Σ⁻¹,
+//    O(n) per column since B is bidiagonal. That is accurate because the iteration is backward
+//    stable (B Vb = Ub Σ + E, ‖E‖ ~ eps_f64·‖B‖, so u_i is off by ‖E‖/σ_i): the columns with
+//    σ_i < 1e-6·σmax are instead completed to an orthonormal basis (Gram–Schmidt, twice). When
+//    more than max(8, n/16) columns are that small (rank-deficient input) the iteration is rerun
+//    accumulating both Ub and Vb by rotations (splitting at 1e-10·‖B‖, far below float32
+//    resolution); products of rotations are orthogonal whatever the singular values are.
+//    The rotations are recorded and applied in batches (~10⁵) to Vbᵀ (and Ubᵀ) (n×n, double,
+//    aligned, padded rows), 16 columns at a time with the row shared by consecutive rotations
+//    kept in registers; the slabs are split across threads. ~6n³ flops (12n³ with Ub): the
+//    dominant cost for square inputs.
 // 3. Back-transformation: U = Q [Ub; 0] (thin) or Q [Ub 0; 0 I] (full), V = P Vb. Each
 //    reflector is applied as X −= τ v (vᵀ X), one fused pass per reflector (the update of
 //    reflector k and the vᵀX of reflector k−1 share the pass); columns of X are split across
@@ -25,17 +33,25 @@
 // 4. S sorted descending (columns of U and V permuted with it); negative d's were made
 //    positive by flipping the matching column of Vb.
 //
+// The trailing updates are fused level-2 passes rather than blocked GEMM updates: at these sizes
+// the fused passes touch the matrix twice per step and are not the bottleneck (the rotations
+// are); a WY-blocked back-transformation over trimnet::gemm is the next step once that kernel is
+// fast. Hot loops are plain C++ compiled for baseline x86-64, AVX2+FMA and AVX-512 and picked at
+// run time (cpu_isa).
+//
 // Accuracy: backward stable; singular values to about eps_f32·σmax·small(n) absolutely; UᵀU, VᵀV
 // orthogonal to about eps_f32·√n. The plain reference this is checked against is the one-sided
 // Jacobi SVD in float64 of the `js` backend (src/backend/svd-js.ts).
 //
-// Cost: bidiagonalisation 4mn² − 4n³/3 flops (level 2, memory-bound), bidiagonal QR ≈ 12n³
+// Cost: bidiagonalisation 4mn² − 4n³/3 flops (level 2, memory-bound), bidiagonal QR ≈ 6n³
 // flops for the rotations (the dominant term for square inputs), back-transformation
 // ≈ 4mn·p − 2n²p + 4n³/3 flops.
 #include "svd.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
+#include <limits>
 #include <numeric>
 #include <stdexcept>
 #include <thread>
@@ -43,10 +59,38 @@
 
 #include "gemm.h"
 
-#if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__)
-#define TRIMNET_CLONES __attribute__((target_clones("arch=haswell", "default")))
+// The hot loops are plain C++ that the compiler vectorises; they are compiled three times (x86-64
+// baseline, AVX2+FMA, AVX-512) and the best one the CPU supports is picked once at run time.
+#if defined(__GNUC__) && defined(__x86_64__)
+#define TRIMNET_X86_DISPATCH 1
+#define TRIMNET_INLINE static inline __attribute__((always_inline))
+// (ISA flags only: an arch= here changes the tuning and then nothing inlines. Generic tuning
+// splits *unaligned* 256-bit loads/stores, so the rotation kernel works on aligned slabs.)
+#define TRIMNET_TARGET_AVX2 __attribute__((target("avx2,fma")))
+#define TRIMNET_TARGET_AVX512 __attribute__((target("avx2,fma,avx512f,avx512vl,avx512dq,avx512bw,avx512cd,prefer-vector-width=512")))
+#define TRIMNET_TARGET_AVX512_256 __attribute__((target("avx2,fma,avx512f,avx512vl,avx512dq,avx512bw,avx512cd,prefer-vector-width=256")))
 #else
-#define TRIMNET_CLONES
+#define TRIMNET_INLINE static inline
+#endif
+
+#ifdef TRIMNET_SVD_PROFILE
+#include <ctime>
+#include <cstdio>
+inline double prof_now() {
+  timespec t;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+  return t.tv_sec + 1e-9 * t.tv_nsec;
+}
+#define PROF_START double prof_t0 = prof_now()
+#define PROF(name)                                                          \
+  do {                                                                      \
+    double prof_t1 = prof_now();                                            \
+    std::fprintf(stderr, "  %-8s cpu %.4f s\n", name, prof_t1 - prof_t0);  \
+    prof_t0 = prof_t1;                                                      \
+  } while (0)
+#else
+#define PROF_START
+#define PROF(name)
 #endif
 
 namespace trimnet {
@@ -67,7 +111,7 @@ void parallel_for(int nthreads, F&& fn) {
 
 // ---- small vector helpers (written so the compiler vectorises them) --------------------------
 
-inline float dot(const float* a, const float* b, int64_t n) {
+TRIMNET_INLINE float dot(const float* a, const float* b, int64_t n) {
   float acc[16] = {0};
   int64_t j = 0;
   for (; j + 16 <= n; j += 16)
@@ -78,12 +122,12 @@ inline float dot(const float* a, const float* b, int64_t n) {
   return s;
 }
 
-inline void axpy(float alpha, const float* x, float* y, int64_t n) {
+TRIMNET_INLINE void axpy(float alpha, const float* x, float* y, int64_t n) {
   for (int64_t j = 0; j < n; j++) y[j] += alpha * x[j];
 }
 
 // y -= alpha * x, then returns y · u (same n)
-inline float axpy_dot(float alpha, const float* x, float* y, const float* u, int64_t n) {
+TRIMNET_INLINE float axpy_dot(float alpha, const float* x, float* y, const float* u, int64_t n) {
   float acc[16] = {0};
   int64_t j = 0;
   for (; j + 16 <= n; j += 16)
@@ -103,7 +147,7 @@ inline float axpy_dot(float alpha, const float* x, float* y, const float* u, int
 }
 
 // y -= alpha * x, then w += beta * y (same n)
-inline void axpy_axpy(float alpha, const float* x, float* y, float beta, float* w, int64_t n) {
+TRIMNET_INLINE void axpy_axpy(float alpha, const float* x, float* y, float beta, float* w, int64_t n) {
   for (int64_t j = 0; j < n; j++) {
     float val = y[j] - alpha * x[j];
     y[j] = val;
@@ -134,8 +178,7 @@ struct Bidiag {
   std::vector<float> tauq, taup;
 };
 
-TRIMNET_CLONES
-void bidiagonalize(float* A, int64_t m, int64_t n, Bidiag& B) {
+TRIMNET_INLINE void bidiagonalize_body(float* A, int64_t m, int64_t n, Bidiag& B) {
   const int64_t lda = n;
   B.d.assign(n, 0);
   B.e.assign(n > 1 ? n - 1 : 0, 0);
@@ -181,6 +224,151 @@ void bidiagonalize(float* A, int64_t m, int64_t n, Bidiag& B) {
   }
 }
 
+// The same bidiagonalisation with the two passes of each step split by rows across a team of
+// threads (the O(m + n) serial parts — reflector generation, the column update, the sum of the
+// per-thread partial w's — run on thread 0 between barriers). Four barriers per step, so it is
+// only used for large matrices.
+struct SpinBarrier {
+  explicit SpinBarrier(int n) : n_(n) {}
+  void wait() {
+    const int g = gen_.load(std::memory_order_acquire);
+    if (count_.fetch_add(1, std::memory_order_acq_rel) == n_ - 1) {
+      count_.store(0, std::memory_order_relaxed);
+      gen_.fetch_add(1, std::memory_order_acq_rel);
+      return;
+    }
+    // Spin briefly (the partner is usually microseconds away), then give the core away: on an
+    // oversubscribed machine the partner may be waiting for this very core.
+    for (int spins = 0; gen_.load(std::memory_order_acquire) == g; spins++)
+      if (spins > 256) std::this_thread::yield();
+  }
+
+ private:
+  const int n_;
+  std::atomic<int> count_{0};
+  std::atomic<int> gen_{0};
+};
+
+struct BidiagTeam {
+  float* A;
+  int64_t m, n;
+  Bidiag* B;
+  int T;
+  std::vector<float> w, y, vcol;
+  std::vector<std::vector<float>> wpart;
+  float beta_e = 0;
+  SpinBarrier barrier;
+  BidiagTeam(float* a, int64_t m_, int64_t n_, Bidiag* b, int t)
+      : A(a), m(m_), n(n_), B(b), T(t), w(n_), y(m_), vcol(m_), wpart(t, std::vector<float>(n_)), barrier(t) {}
+};
+
+TRIMNET_INLINE void bidiag_team_body(BidiagTeam& S, int t) {
+  float* const A = S.A;
+  const int64_t m = S.m, n = S.n, lda = n;
+  Bidiag& B = *S.B;
+  float* const w = S.w.data();
+  float* const y = S.y.data();
+  float* const vcol = S.vcol.data();
+  float* const wp = S.wpart[t].data();
+  auto at = [&](int64_t i, int64_t j) -> float& { return A[i * lda + j]; };
+  for (int64_t k = 0; k + 1 < n; k++) {
+    const int64_t c0 = k + 1, nc = n - c0, c1 = c0 + 1, nc1 = n - c1;
+    if (t == 0) {
+      axpy(-B.tauq[k], &w[c0], &at(k, c0), nc);
+      B.taup[k] = householder(&at(k, c0), &at(k, std::min(c0 + 1, n - 1)), nc - 1, 1);
+      B.e[k] = at(k, c0);
+      S.beta_e = at(k, c0);
+      at(k, c0) = 1.f;
+    }
+    S.barrier.wait();
+    const float tq = B.tauq[k], tp = B.taup[k];
+    const float* u = &at(k, c0);
+    const int64_t lo = c0 + (m - c0) * t / S.T, hi = c0 + (m - c0) * (t + 1) / S.T;
+    for (int64_t i = lo; i < hi; i++) y[i] = axpy_dot(tq * vcol[i], &w[c0], &at(i, c0), u, nc);
+    S.barrier.wait();
+    if (t == 0) {
+      for (int64_t i = c0; i < m; i++) at(i, c0) -= tp * y[i];
+      B.tauq[c0] = householder(&at(c0, c0), &at(std::min(c0 + 1, m - 1), c0), m - c0 - 1, lda);
+      B.d[c0] = at(c0, c0);
+      vcol[c0] = 1.f;
+      for (int64_t i = c0 + 1; i < m; i++) vcol[i] = at(i, c0);
+    }
+    S.barrier.wait();
+    if (nc1 > 0) {
+      std::fill(wp + c1, wp + n, 0.f);
+      for (int64_t i = lo; i < hi; i++) axpy_axpy(tp * y[i], u + 1, &at(i, c1), vcol[i], wp + c1, nc1);
+    }
+    S.barrier.wait();
+    if (t == 0) {
+      at(k, c0) = S.beta_e;
+      for (int64_t j = c1; j < n; j++) {
+        float sum = 0;
+        for (int q = 0; q < S.T; q++) sum += S.wpart[q][j];
+        w[j] = sum;
+      }
+    }
+  }
+}
+
+#ifdef TRIMNET_X86_DISPATCH
+enum class Isa { base, avx2, avx512 };
+Isa cpu_isa() {
+  static const Isa isa = [] {
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq") &&
+        __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512cd") && __builtin_cpu_supports("fma"))
+      return Isa::avx512;
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return Isa::avx2;
+    return Isa::base;
+  }();
+  return isa;
+}
+TRIMNET_TARGET_AVX2 void bidiagonalize_avx2(float* A, int64_t m, int64_t n, Bidiag& B) { bidiagonalize_body(A, m, n, B); }
+TRIMNET_TARGET_AVX512 void bidiagonalize_avx512(float* A, int64_t m, int64_t n, Bidiag& B) { bidiagonalize_body(A, m, n, B); }
+TRIMNET_TARGET_AVX2 void bidiag_team_avx2(BidiagTeam& S, int t) { bidiag_team_body(S, t); }
+TRIMNET_TARGET_AVX512 void bidiag_team_avx512(BidiagTeam& S, int t) { bidiag_team_body(S, t); }
+#endif
+
+void bidiag_team(BidiagTeam& S, int t) {
+#ifdef TRIMNET_X86_DISPATCH
+  switch (cpu_isa()) {
+    case Isa::avx512: return bidiag_team_avx512(S, t);
+    case Isa::avx2: return bidiag_team_avx2(S, t);
+    default: break;
+  }
+#endif
+  bidiag_team_body(S, t);
+}
+
+// Serial for small matrices; a thread team when each pass has enough rows per thread to pay
+// for the barriers.
+void bidiagonalize(float* A, int64_t m, int64_t n, Bidiag& B, int nthreads) {
+  const int T = int(std::min<int64_t>(nthreads, std::max<int64_t>(1, m / 128)));
+  if (T <= 1 || m * n < (int64_t(1) << 18) || n < 2) {
+#ifdef TRIMNET_X86_DISPATCH
+    switch (cpu_isa()) {
+      case Isa::avx512: return bidiagonalize_avx512(A, m, n, B);
+      case Isa::avx2: return bidiagonalize_avx2(A, m, n, B);
+      default: break;
+    }
+#endif
+    return bidiagonalize_body(A, m, n, B);
+  }
+  B.d.assign(n, 0);
+  B.e.assign(n - 1, 0);
+  B.tauq.assign(n, 0);
+  B.taup.assign(n, 0);
+  BidiagTeam S(A, m, n, &B, T);
+  // H_0 and w = v_0ᵀ A[:, 1:] on this thread, then the team.
+  B.tauq[0] = householder(&A[0], &A[std::min<int64_t>(1, m - 1) * n], m - 1, n);
+  B.d[0] = A[0];
+  S.vcol[0] = 1.f;
+  for (int64_t i = 1; i < m; i++) S.vcol[i] = A[i * n];
+  for (int64_t i = 0; i < m; i++)
+    for (int64_t j = 1; j < n; j++) S.w[j] += S.vcol[i] * A[i * n + j];
+  parallel_for(T, [&](int t, int) { bidiag_team(S, t); });
+}
+
 // ---- 2. bidiagonal QR ------------------------------------------------------------------------
 
 struct Rot {
@@ -188,49 +376,117 @@ struct Rot {
   double c, s;
 };
 
-// Applies the recorded rotations, in order, to the rows of X (rows × cols, double), split into
-// column slabs across threads.
-TRIMNET_CLONES
-void apply_rotations(const std::vector<Rot>& rots, double* X, int64_t cols, int nthreads) {
-  if (rots.empty() || cols == 0) return;
-  constexpr int64_t SLAB = 32;
-  const int64_t nslab = (cols + SLAB - 1) / SLAB;
-  int nt = int(std::min<int64_t>(nthreads, nslab));
-  if (int64_t(rots.size()) * cols < (int64_t(1) << 16)) nt = 1;
+// One slab of W columns of X: the rotations in order. Consecutive rotations of a sweep share a
+// row (i of one is j of the previous), so that row is carried in registers instead of being
+// stored and loaded again: one load and one store per rotation and column instead of two.
+template <int W>
+TRIMNET_INLINE void rotate_slab(const std::vector<Rot>& rots, double* X, int64_t ld, int64_t j0) {
+  double carry[W] = {};
+  int64_t ci = -1;
+  for (const Rot& r : rots) {
+    double* xi = static_cast<double*>(__builtin_assume_aligned(X + int64_t(r.i) * ld + j0, 64));
+    double* xj = static_cast<double*>(__builtin_assume_aligned(X + int64_t(r.j) * ld + j0, 64));
+    double a[W], b[W];
+    if (r.i == ci) {
+      for (int q = 0; q < W; q++) a[q] = carry[q];
+    } else {
+      if (ci >= 0)
+        for (int q = 0; q < W; q++) static_cast<double*>(__builtin_assume_aligned(X + ci * ld + j0, 64))[q] = carry[q];
+      for (int q = 0; q < W; q++) a[q] = xi[q];
+    }
+    for (int q = 0; q < W; q++) b[q] = xj[q];
+    const double c = r.c, s = r.s;
+    for (int q = 0; q < W; q++) {
+      xi[q] = c * a[q] + s * b[q];
+      carry[q] = c * b[q] - s * a[q];
+    }
+    ci = r.j;
+  }
+  if (ci >= 0)
+    for (int q = 0; q < W; q++) static_cast<double*>(__builtin_assume_aligned(X + ci * ld + j0, 64))[q] = carry[q];
+}
+
+constexpr int ROT_SLAB = 16;
+
+// Slabs [s0, s1) of ROT_SLAB columns (the last one may be narrower).
+// Slabs [s0, s1) of ROT_SLAB columns. X is 64-byte aligned and its leading dimension a multiple
+// of ROT_SLAB, so every slab is full and aligned (the padding columns are zeros and stay zeros).
+TRIMNET_INLINE void rotate_slabs_body(const std::vector<Rot>& rots, double* X, int64_t ld, int64_t s0, int64_t s1) {
+  X = static_cast<double*>(__builtin_assume_aligned(X, 64));
+  for (int64_t sl = s0; sl < s1; sl++) rotate_slab<ROT_SLAB>(rots, X, ld, sl * ROT_SLAB);
+}
+
+#ifdef TRIMNET_X86_DISPATCH
+TRIMNET_TARGET_AVX2 void rotate_slabs_avx2(const std::vector<Rot>& rots, double* X, int64_t ld, int64_t s0, int64_t s1) {
+  rotate_slabs_body(rots, X, ld, s0, s1);
+}
+// 256-bit vectors measured faster than 512-bit for the rotations (a 16-double slab is 4 ymm).
+TRIMNET_TARGET_AVX512_256 void rotate_slabs_avx512(const std::vector<Rot>& rots, double* X, int64_t ld, int64_t s0,
+                                                   int64_t s1) {
+  rotate_slabs_body(rots, X, ld, s0, s1);
+}
+#endif
+
+void rotate_slabs(const std::vector<Rot>& rots, double* X, int64_t ld, int64_t s0, int64_t s1) {
+#ifdef TRIMNET_X86_DISPATCH
+  switch (cpu_isa()) {
+    case Isa::avx512: return rotate_slabs_avx512(rots, X, ld, s0, s1);
+    case Isa::avx2: return rotate_slabs_avx2(rots, X, ld, s0, s1);
+    default: break;
+  }
+#endif
+  rotate_slabs_body(rots, X, ld, s0, s1);
+}
+
+// Applies the recorded rotations, in order, to the rows of Ut and of Vt (rows × ld, double,
+// 64-byte aligned, ld a multiple of ROT_SLAB). The slabs of both matrices form one list that is
+// split across threads, so each batch costs one fork/join.
+void apply_rotations(const std::vector<Rot>& ru, double* Ut, const std::vector<Rot>& rv, double* Vt, int64_t ld,
+                     int nthreads) {
+  struct Side {
+    const std::vector<Rot>* rots;
+    double* X;
+  };
+  Side sides[2];
+  int ns = 0;
+  if (!ru.empty()) sides[ns++] = {&ru, Ut};
+  if (!rv.empty()) sides[ns++] = {&rv, Vt};
+  if (ns == 0) return;
+  const int64_t nslab = ld / ROT_SLAB, total = ns * nslab;
+  int nt = int(std::min<int64_t>(nthreads, total));
+  if (int64_t(ru.size() + rv.size()) * ld < (int64_t(1) << 17)) nt = 1;
   parallel_for(nt, [&](int t, int T) {
-    int64_t s0 = nslab * t / T, s1 = nslab * (t + 1) / T;
-    for (int64_t sl = s0; sl < s1; sl++) {
-      const int64_t j0 = sl * SLAB, len = std::min(SLAB, cols - j0);
-      for (const Rot& r : rots) {
-        double* xi = X + int64_t(r.i) * cols + j0;
-        double* xj = X + int64_t(r.j) * cols + j0;
-        const double c = r.c, s = r.s;
-        for (int64_t q = 0; q < len; q++) {
-          double a = xi[q], b = xj[q];
-          xi[q] = c * a + s * b;
-          xj[q] = c * b - s * a;
-        }
-      }
+    const int64_t a = total * t / T, b = total * (t + 1) / T;
+    // Global slab g is slab g % nslab of side g / nslab.
+    for (int sd = 0; sd < ns; sd++) {
+      const int64_t lo = std::max(a, sd * nslab), hi = std::min(b, (sd + 1) * nslab);
+      if (lo < hi) rotate_slabs(*sides[sd].rots, sides[sd].X, ld, lo - sd * nslab, hi - sd * nslab);
     }
   });
 }
 
-// B (d, e: B[k][k] = d[k], B[k][k+1] = e[k]) = Ub diag(σ) Vbᵀ. Ut and Vt (n×n, identity on entry)
-// become Ubᵀ and Vbᵀ; d becomes σ (>= 0, unsorted).
+// sqrt(a² + b²) without std::hypot's overflow guards (several times faster): B's entries come
+// from float32 data, so their squares stay far inside double's range.
+inline double hyp(double a, double b) { return std::sqrt(a * a + b * b); }
+
+// B (d, e: B[k][k] = d[k], B[k][k+1] = e[k]) = Ub diag(σ) Vbᵀ. Ut and Vt (n×n in n×ld storage,
+// identity on entry, see apply_rotations) become Ubᵀ and Vbᵀ (Ut may be null: V only). The
+// iteration splits where |e| <= tol_rel·‖B‖; d becomes σ (>= 0, unsorted).
 void bidiagonal_qr(std::vector<double>& d, const std::vector<double>& e_in, double* Ut, double* Vt, int64_t n,
-                   int nthreads) {
+                   int64_t ld, int nthreads, double tol_rel) {
+  const bool want_u = Ut != nullptr;
   if (n == 0) return;
   // rv[i] couples columns i−1 and i (rv[0] = 0), as in Golub–Reinsch.
   std::vector<double> rv(n, 0.0);
   for (int64_t i = 1; i < n; i++) rv[i] = e_in[i - 1];
   double anorm = 0;
   for (int64_t i = 0; i < n; i++) anorm = std::max(anorm, std::fabs(d[i]) + std::fabs(rv[i]));
-  const double tol = 4 * std::numeric_limits<double>::epsilon() * anorm;
+  const double tol = tol_rel * anorm;
+  int64_t nrot = 0;
   std::vector<Rot> ru, rvv;
-  const size_t batch = size_t(1) << 15;
+  const size_t batch = size_t(1) << 17;
   auto flush = [&] {
-    apply_rotations(ru, Ut, n, nthreads);
-    apply_rotations(rvv, Vt, n, nthreads);
+    apply_rotations(ru, Ut, rvv, Vt, ld, nthreads);
     ru.clear();
     rvv.clear();
   };
@@ -257,11 +513,11 @@ void bidiagonal_qr(std::vector<double>& d, const std::vector<double>& e_in, doub
           rv[i] = c * rv[i];
           if (std::fabs(f) <= tol) break;
           double g = d[i];
-          double h = std::hypot(f, g);
+          double h = hyp(f, g);
           d[i] = h;
           c = g / h;
           s = -f / h;
-          ru.push_back({int32_t(nm), int32_t(i), c, s});
+          if (want_u) ru.push_back({int32_t(nm), int32_t(i), c, s});
         }
       }
       double z = d[k];
@@ -277,7 +533,7 @@ void bidiagonal_qr(std::vector<double>& d, const std::vector<double>& e_in, doub
       int64_t nm = k - 1;
       double y = d[nm], g = rv[nm], h = rv[k];
       double f = ((y - z) * (y + z) + (g - h) * (g + h)) / (2.0 * h * y);
-      g = std::hypot(f, 1.0);
+      g = hyp(f, 1.0);
       f = ((x - z) * (x + z) + h * ((y / (f + std::copysign(g, f))) - h)) / x;
       double c = 1, s = 1;
       for (int64_t j = l; j <= nm; j++) {
@@ -286,7 +542,7 @@ void bidiagonal_qr(std::vector<double>& d, const std::vector<double>& e_in, doub
         y = d[i];
         h = s * g;
         g = c * g;
-        z = std::hypot(f, h);
+        z = hyp(f, h);
         rv[j] = z;
         c = f / z;
         s = h / z;
@@ -295,7 +551,7 @@ void bidiagonal_qr(std::vector<double>& d, const std::vector<double>& e_in, doub
         h = y * s;
         y *= c;
         rvv.push_back({int32_t(j), int32_t(i), c, s});
-        z = std::hypot(f, h);
+        z = hyp(f, h);
         d[j] = z;
         if (z != 0) {
           c = f / z;
@@ -303,76 +559,174 @@ void bidiagonal_qr(std::vector<double>& d, const std::vector<double>& e_in, doub
         }
         f = c * g + s * y;
         x = c * y - s * g;
-        ru.push_back({int32_t(j), int32_t(i), c, s});
+        if (want_u) ru.push_back({int32_t(j), int32_t(i), c, s});
       }
       rv[l] = 0;
       rv[k] = f;
       d[k] = x;
-      if (ru.size() + rvv.size() >= batch) flush();
+      if (ru.size() + rvv.size() >= batch) {
+        nrot += ru.size() + rvv.size();
+        flush();
+      }
     }
   }
+  nrot += ru.size() + rvv.size();
   flush();
+#ifdef TRIMNET_SVD_PROFILE
+  std::fprintf(stderr, "  rotations %lld = %.2f n^2\n", (long long)nrot, double(nrot) / (double(n) * n));
+#endif
   for (int64_t k = 0; k < n; k++)
     if (flip[k])
-      for (int64_t q = 0; q < n; q++) Vt[k * n + q] = -Vt[k * n + q];
+      for (int64_t q = 0; q < n; q++) Vt[k * ld + q] = -Vt[k * ld + q];
 }
 
 // ---- 3. back-transformation ------------------------------------------------------------------
 
-// X (rows × ldx, columns [0, cols)) ← R_0 R_1 … R_{count−1} X, where reflector r acts on rows
-// start(r) = r + shift … rows−1 with v = (1; vec(r)), I − τ_r v vᵀ. vec(r, i) gives v's entry for
-// row start(r) + i (i >= 1). Applied from the last reflector to the first, one fused pass each.
-template <typename VecFn>
+// Columns [j0, j1) of X (rows × ldx) ← R_0 R_1 … R_{count−1} X, reflector r acting on rows
+// r + shift … rows−1 with I − τ_r v_r v_rᵀ (vs[r][0] = 1). From the last reflector to the first,
+// one fused pass each: the update by R_r and w = v_{r−1}ᵀ X share the pass.
+TRIMNET_INLINE void reflect_columns_body(float* X, int64_t rows, int64_t ldx, int64_t j0, int64_t j1, int64_t count, int64_t shift,
+                     const float* tau, const std::vector<std::vector<float>>& vs) {
+  const int64_t nc = j1 - j0;
+  if (nc <= 0) return;
+  std::vector<float> w(nc), wn(nc);
+  auto row = [&](int64_t i) { return X + i * ldx + j0; };
+  int64_t r = count - 1;
+  while (r >= 0 && r + shift >= rows) r--;
+  if (r < 0) return;
+  for (int64_t i = r + shift; i < rows; i++) axpy(vs[r][i - r - shift], row(i), w.data(), nc);
+  for (; r >= 0; r--) {
+    const int64_t s = r + shift;
+    const float t_r = tau[r];
+    const float* v = vs[r].data();
+    if (r > 0) {
+      const float* vn = vs[r - 1].data();  // starts one row earlier
+      std::fill(wn.begin(), wn.end(), 0.f);
+      axpy(vn[0], row(s - 1), wn.data(), nc);
+      for (int64_t i = s; i < rows; i++) axpy_axpy(t_r * v[i - s], w.data(), row(i), vn[i - s + 1], wn.data(), nc);
+      std::swap(w, wn);
+    } else {
+      for (int64_t i = s; i < rows; i++) axpy(-t_r * v[i - s], w.data(), row(i), nc);
+    }
+  }
+}
+
+using RefArgs = const std::vector<std::vector<float>>;
+#ifdef TRIMNET_X86_DISPATCH
+TRIMNET_TARGET_AVX2 void reflect_columns_avx2(float* X, int64_t rows, int64_t ldx, int64_t j0, int64_t j1, int64_t count,
+                                              int64_t shift, const float* tau, RefArgs& vs) {
+  reflect_columns_body(X, rows, ldx, j0, j1, count, shift, tau, vs);
+}
+TRIMNET_TARGET_AVX512 void reflect_columns_avx512(float* X, int64_t rows, int64_t ldx, int64_t j0, int64_t j1,
+                                                  int64_t count, int64_t shift, const float* tau, RefArgs& vs) {
+  reflect_columns_body(X, rows, ldx, j0, j1, count, shift, tau, vs);
+}
+#endif
+
+void reflect_columns(float* X, int64_t rows, int64_t ldx, int64_t j0, int64_t j1, int64_t count, int64_t shift,
+                     const float* tau, RefArgs& vs) {
+#ifdef TRIMNET_X86_DISPATCH
+  switch (cpu_isa()) {
+    case Isa::avx512: return reflect_columns_avx512(X, rows, ldx, j0, j1, count, shift, tau, vs);
+    case Isa::avx2: return reflect_columns_avx2(X, rows, ldx, j0, j1, count, shift, tau, vs);
+    default: break;
+  }
+#endif
+  reflect_columns_body(X, rows, ldx, j0, j1, count, shift, tau, vs);
+}
+
+// X (rows × ldx, columns [0, cols)) ← R_0 … R_{count−1} X. Reflector r: v = (1; vec(r, 1..)),
+// from A's storage (left: column r below the diagonal; right: row r right of the superdiagonal).
 void apply_reflectors(float* X, int64_t rows, int64_t ldx, int64_t cols, int64_t count, int64_t shift,
-                      const float* tau, VecFn vec, int nthreads) {
+                      const float* tau, const float* A, int64_t lda, bool left, int nthreads) {
   if (count <= 0 || cols == 0) return;
-  // Each reflector's v as a contiguous vector, shared by the threads.
   std::vector<std::vector<float>> vs(count);
   for (int64_t r = 0; r < count; r++) {
     int64_t s = r + shift, len = rows - s;
     vs[r].resize(std::max<int64_t>(len, 0));
     if (len > 0) vs[r][0] = 1.f;
-    for (int64_t i = 1; i < len; i++) vs[r][i] = vec(r, i);
+    for (int64_t i = 1; i < len; i++) vs[r][i] = left ? A[(r + i) * lda + r] : A[r * lda + r + 1 + i];
   }
   int nt = int(std::min<int64_t>(nthreads, std::max<int64_t>(1, cols / 16)));
   if (rows * cols * count < (int64_t(1) << 18)) nt = 1;
   parallel_for(nt, [&](int t, int T) {
-    int64_t j0 = cols * t / T, j1 = cols * (t + 1) / T, nc = j1 - j0;
-    if (nc == 0) return;
-    std::vector<float> w(nc), wn(nc);
-    auto row = [&](int64_t i) { return X + i * ldx + j0; };
-    // w = v_lastᵀ X
-    int64_t r = count - 1;
-    while (r >= 0 && r + shift >= rows) r--;
-    if (r < 0) return;
-    std::fill(w.begin(), w.end(), 0.f);
-    for (int64_t i = r + shift; i < rows; i++) axpy(vs[r][i - r - shift], row(i), w.data(), nc);
-    for (; r >= 0; r--) {
-      const int64_t s = r + shift;
-      const float t_r = tau[r];
-      const float* v = vs[r].data();
-      if (r > 0) {
-        const float* vn = vs[r - 1].data();  // starts one row earlier
-        std::fill(wn.begin(), wn.end(), 0.f);
-        axpy(vn[0], row(s - 1), wn.data(), nc);
-        for (int64_t i = s; i < rows; i++) axpy_axpy(t_r * v[i - s], w.data(), row(i), vn[i - s + 1], wn.data(), nc);
-        std::swap(w, wn);
-      } else {
-        for (int64_t i = s; i < rows; i++) axpy(-t_r * v[i - s], w.data(), row(i), nc);
-      }
-    }
+    reflect_columns(X, rows, ldx, cols * t / T, cols * (t + 1) / T, count, shift, tau, vs);
   });
 }
 
-TRIMNET_CLONES
-void apply_reflectors_clone(float* X, int64_t rows, int64_t ldx, int64_t cols, int64_t count, int64_t shift,
-                            const float* tau, const float* A, int64_t lda, bool left, int nthreads) {
-  if (left)
-    apply_reflectors(X, rows, ldx, cols, count, shift, tau,
-                     [&](int64_t r, int64_t i) { return A[(r + i) * lda + r]; }, nthreads);
-  else
-    apply_reflectors(X, rows, ldx, cols, count, shift, tau,
-                     [&](int64_t r, int64_t i) { return A[r * lda + r + 1 + i]; }, nthreads);
+// A zeroed, 64-byte-aligned double buffer.
+struct AlignedDoubles {
+  std::vector<double> store;
+  double* p;
+  explicit AlignedDoubles(int64_t count) : store(size_t(count) + 8, 0.0) {
+    auto addr = reinterpret_cast<uintptr_t>(store.data());
+    p = store.data() + ((64 - addr % 64) % 64) / sizeof(double);
+  }
+};
+
+// Ubᵀ from Vbᵀ: u_i = B v_i / ‖B v_i‖ (B bidiagonal, so O(n) per vector). The QR iteration is
+// backward stable — B Vb = Ub Σ + E with ‖E‖ ~ eps·‖B‖ when it splits at eps level — so
+// u_i = B v_i / σ_i is off by ‖E‖/σ_i: accurate for σ_i >= 1e-6·σmax. The few columns below that
+// are completed to an orthonormal basis (Gram–Schmidt, twice, against the others); their
+// σ_i·u_i v_iᵀ terms are below 1e-6·σmax anyway. Returns false when more than max(8, n/16)
+// columns are small (rank-deficient input): the caller then accumulates Ub by rotations.
+bool left_from_right(const std::vector<double>& d0, const std::vector<double>& e0, const std::vector<double>& sigma,
+                     const double* Vt, double* Ut, int64_t n, int64_t ld) {
+  double smax = 0;
+  for (int64_t i = 0; i < n; i++) smax = std::max(smax, sigma[i]);
+  const double thr = 1e-6 * smax;
+  std::vector<int64_t> good, small;
+  for (int64_t i = 0; i < n; i++) (smax > 0 && sigma[i] > thr ? good : small).push_back(i);
+  if (int64_t(small.size()) > std::max<int64_t>(8, n / 16)) return false;
+  auto bv = [&](int64_t i, double* out) {
+    const double* v = Vt + i * ld;
+    for (int64_t r = 0; r < n; r++) out[r] = d0[r] * v[r] + (r + 1 < n ? e0[r] * v[r + 1] : 0.0);
+  };
+  for (int64_t i : good) {
+    double* u = Ut + i * ld;
+    bv(i, u);
+    double nrm = 0;
+    for (int64_t r = 0; r < n; r++) nrm += u[r] * u[r];
+    nrm = std::sqrt(nrm);
+    for (int64_t r = 0; r < n; r++) u[r] /= nrm;
+  }
+  int64_t next_unit = 0;
+  std::vector<double> c(n);
+  for (int64_t i : small) {
+    bool from_bv = smax > 0;
+    for (;;) {
+      if (from_bv) {
+        bv(i, c.data());
+      } else {
+        if (next_unit >= n) return false;  // cannot happen: the good set has fewer than n vectors
+        std::fill(c.begin(), c.end(), 0.0);
+        c[next_unit++] = 1.0;
+      }
+      double n0 = 0;
+      for (int64_t r = 0; r < n; r++) n0 += c[r] * c[r];
+      n0 = std::sqrt(n0);
+      if (n0 > 0) {
+        for (int pass = 0; pass < 2; pass++)
+          for (int64_t g : good) {
+            const double* q = Ut + g * ld;
+            double dd = 0;
+            for (int64_t r = 0; r < n; r++) dd += q[r] * c[r];
+            for (int64_t r = 0; r < n; r++) c[r] -= dd * q[r];
+          }
+        double n1 = 0;
+        for (int64_t r = 0; r < n; r++) n1 += c[r] * c[r];
+        n1 = std::sqrt(n1);
+        if (n1 > 0.1 * n0 && n1 > 0) {
+          double* u = Ut + i * ld;
+          for (int64_t r = 0; r < n; r++) u[r] = c[r] / n1;
+          good.push_back(i);
+          break;
+        }
+      }
+      from_bv = false;
+    }
+  }
+  return true;
 }
 
 // m >= n. A (m×n) is overwritten. U: m×(full ? m : n), V: n×n.
@@ -384,18 +738,38 @@ void svd_tall(float* A, int64_t m, int64_t n, bool full, float* U, float* S, flo
     for (int64_t i = 0; i < pu && i < m; i++) U[i * pu + i] = 1.f;
     return;
   }
+  PROF_START;
   Bidiag B;
-  bidiagonalize(A, m, n, B);
-  std::vector<double> Ut(n * n, 0.0), Vt(n * n, 0.0);
-  for (int64_t i = 0; i < n; i++) Ut[i * n + i] = Vt[i * n + i] = 1.0;
-  bidiagonal_qr(B.d, B.e, Ut.data(), Vt.data(), n, nthreads);
+  bidiagonalize(A, m, n, B, nthreads);
+  PROF("bidiag");
+  // Leading dimension: a multiple of the slab width, but never of 64 doubles (a power-of-two row
+  // stride maps every row of a slab to the same L1 sets: 10x slower at n = 1024).
+  int64_t ld = (n + ROT_SLAB - 1) / ROT_SLAB * ROT_SLAB;
+  if (ld % 64 == 0) ld += ROT_SLAB;
+  AlignedDoubles ubuf(n * ld), vbuf(n * ld);
+  double* Ut = ubuf.p;
+  double* Vt = vbuf.p;
+  // V by rotations (splitting at double epsilon), U from V — half the rotation work; if the
+  // input is too rank-deficient for that, both by rotations (splitting at 1e-10·‖B‖, far below
+  // float32 resolution).
+  const std::vector<double> d0 = B.d;
+  for (int64_t i = 0; i < n; i++) Vt[i * ld + i] = 1;
+  bidiagonal_qr(B.d, B.e, nullptr, Vt, n, ld, nthreads, 4 * std::numeric_limits<double>::epsilon());
+  PROF("qr(V)");
+  if (!left_from_right(d0, B.e, B.d, Vt, Ut, n, ld)) {
+    B.d = d0;
+    for (int64_t i = 0; i < n; i++)
+      for (int64_t j = 0; j < ld; j++) Ut[i * ld + j] = Vt[i * ld + j] = (i == j ? 1.0 : 0.0);
+    bidiagonal_qr(B.d, B.e, Ut, Vt, n, ld, nthreads, 1e-10);
+  }
+  PROF("bdsqr");
   std::vector<int64_t> perm(n);
   std::iota(perm.begin(), perm.end(), 0);
   std::stable_sort(perm.begin(), perm.end(), [&](int64_t a, int64_t b) { return B.d[a] > B.d[b]; });
   for (int64_t r = 0; r < n; r++) {
     S[r] = float(B.d[perm[r]]);
-    const double* ur = &Ut[perm[r] * n];
-    const double* vr = &Vt[perm[r] * n];
+    const double* ur = &Ut[perm[r] * ld];
+    const double* vr = &Vt[perm[r] * ld];
     for (int64_t i = 0; i < n; i++) {
       U[i * pu + r] = float(ur[i]);
       V[i * n + r] = float(vr[i]);
@@ -403,8 +777,11 @@ void svd_tall(float* A, int64_t m, int64_t n, bool full, float* U, float* S, flo
   }
   for (int64_t i = n; i < pu; i++) U[i * pu + i] = 1.f;
   // U = H_0 … H_{n−1} U;  V = G_0 … G_{n−2} V.
-  apply_reflectors_clone(U, m, pu, pu, n, 0, B.tauq.data(), A, n, true, nthreads);
-  apply_reflectors_clone(V, n, n, n, n - 1, 1, B.taup.data(), A, n, false, nthreads);
+  PROF("sort");
+  apply_reflectors(U, m, pu, pu, n, 0, B.tauq.data(), A, n, true, nthreads);
+  PROF("applyQ");
+  apply_reflectors(V, n, n, n, n - 1, 1, B.taup.data(), A, n, false, nthreads);
+  PROF("applyP");
 }
 
 }  // namespace
