@@ -36,6 +36,7 @@ export interface CcaResult {
   transform(X: Tensor, Y: Tensor): [Tensor, Tensor];
   applyX(X: Tensor): Tensor;
   applyY(Y: Tensor): Tensor;
+  tensors(): Record<string, Tensor>;
 }
 
 function covariance(a: Tensor, b: Tensor, n: number): Mat {
@@ -135,5 +136,6 @@ export function cca(X: Tensor, Y: Tensor, opts: CcaOptions): CcaResult {
     transform: (x, y) => [applyX(x), applyY(y)],
     applyX,
     applyY,
+    tensors: () => ({ Wx: toTensor(wx), Wy: toTensor(wy), correlations: new Tensor(correlations, [k]), meanX: new Tensor(meanX, [dx]), meanY: new Tensor(meanY, [dy]) }),
   };
 }

@@ -15,3 +15,5 @@ export { retrieval } from './metrics.js';
 export type { RetrievalOptions, RetrievalResult, RetrievalMetric } from './metrics.js';
 export { tagSpace, spaceOf, sliceSpace, newSpace, cosineSimilarity, assertSameSpace } from './space.js';
 export type { SpaceCheckOptions } from './space.js';
+export { readEmbeddings } from './io.js';
+export { embed, hiddenLayerIndex } from './embed.js';

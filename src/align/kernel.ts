@@ -33,6 +33,8 @@ export interface KernelMapResult {
   featurize(X: Tensor): Tensor;
   apply(X: Tensor): Tensor;
   target(Y: Tensor): Tensor;
+  /** omega (dx×D, standardisation folded in), beta (D), meanX, W (D×dy), bias (dy), meanY. */
+  tensors(): Record<string, Tensor>;
 }
 
 export function kernelMap(X: Tensor, Y: Tensor, opts: KernelMapOptions = {}): KernelMapResult {
@@ -85,6 +87,14 @@ export function kernelMap(X: Tensor, Y: Tensor, opts: KernelMapOptions = {}): Ke
     features: D,
     space,
     featurize,
+    tensors: () => ({
+      omega: new Tensor(omega, [dx, D]),
+      beta: new Tensor(beta, [D]),
+      meanX: new Tensor(meanX, [dx]),
+      W: new Tensor(Float32Array.from(W.data), [D, dy]),
+      bias: new Tensor(Float32Array.from(bias), [dy]),
+      meanY: new Tensor(meanY, [dy]),
+    }),
     apply(x: Tensor): Tensor {
       checkMatrix(x, 'kernelMap apply() input', { allowEmpty: true });
       assertInputSpace(x, spaceX, 'This kernel map');

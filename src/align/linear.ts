@@ -27,6 +27,7 @@ export interface LinearMapResult {
   space: string;
   apply(X: Tensor): Tensor;
   target(Y: Tensor): Tensor;
+  tensors(): Record<string, Tensor>;
 }
 
 /** Solves the centred ridge problem; returns W (float64) and the means. */
@@ -74,6 +75,7 @@ export function linearMap(X: Tensor, Y: Tensor, opts: LinearMapOptions = {}): Li
       assertInputSpace(x, spaceX, 'This linear map');
       return tagSpace(applyLinear(x, W, bApply), space);
     },
+    tensors: () => ({ W: Wt, b: new Tensor(Float32Array.from(b), [dy]), meanY: new Tensor(meanY, [dy]) }),
     target(y: Tensor): Tensor {
       checkMatrix(y, 'linearMap target() input', { allowEmpty: true });
       if (y.cols !== dy) throw expected(`a matrix with ${dy} columns`, 'linearMap target() input', `shape [${y.shape.join(', ')}]`);

@@ -47,7 +47,7 @@ export function retrieval(Q: Tensor, K: Tensor, opts: RetrievalOptions = {}): Re
   const metric = opts.metric ?? 'cosine';
   if (metric !== 'cosine' && metric !== 'csls') throw expected("'cosine' or 'csls'", 'retrieval metric', metric);
   const k = opts.k ?? 10;
-  if (!Number.isInteger(k) || k < 1 || k > n) throw expected(`an integer in [1, ${n}] (the number of keys)`, 'retrieval k', k);
+  if (metric === 'csls' && (!Number.isInteger(k) || k < 1 || k > n)) throw expected(`an integer in [1, ${n}] (the number of keys)`, 'retrieval k', k);
   const block = opts.blockRows ?? Math.max(1, Math.min(1024, Math.floor(TILE_FLOATS / n)));
   if (!Number.isInteger(block) || block < 1) throw expected('a positive integer', 'retrieval blockRows', block);
 

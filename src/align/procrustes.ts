@@ -38,6 +38,8 @@ export interface ProcrustesResult {
   apply(X: Tensor): Tensor;
   /** Target embeddings into the shared space: prepared like B was (identity with default options). */
   target(Y: Tensor): Tensor;
+  /** What a saved map holds: R, and meanA/meanB when the fit centred. */
+  tensors(): Record<string, Tensor>;
 }
 
 /** The preparation one side gets: identity, centring, or unit → centre → unit. */
@@ -95,5 +97,10 @@ export function procrustes(A: Tensor, B: Tensor, opts: ProcrustesOptions = {}): 
     assertInputSpace(Y, spaceB, 'The target side of this Procrustes map');
     return tagSpace(prepared ? prepare(Y, meanB, normalize) : Y.clone(), space);
   };
-  return { R, scale, meanA, meanB, space, apply, target };
+  const tensors = (): Record<string, Tensor> => ({
+    R,
+    ...(meanA ? { meanA: new Tensor(meanA, [meanA.length]) } : {}),
+    ...(meanB ? { meanB: new Tensor(meanB, [meanB.length]) } : {}),
+  });
+  return { R, scale, meanA, meanB, space, apply, target, tensors };
 }
