@@ -6,6 +6,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { writeNpy } from '../src/io/npy.js';
+import { Rng } from '../src/rng.js';
 
 const root = resolve(__dirname, '..');
 const bin = join(root, 'bin', 'trimnet.js');
@@ -83,6 +85,7 @@ describe('writers refuse to overwrite their own input', () => {
     ['prune', (m) => ['prune', m, '--threshold', '0.01', '--out', m]],
     ['l2', (m) => ['l2', m, '--amount', '0.5', '--out', m]],
     ['stats', (m) => ['stats', m, '--out', m]],
+    ['embed', (m) => ['embed', m, '--limit', '20', '--out', m]],
   ];
   for (const [name, args] of cases) {
     it(`trimnet ${name} --out <its input>: exit 1, input unchanged`, () => {
@@ -97,4 +100,19 @@ describe('writers refuse to overwrite their own input', () => {
       expect(readdirSync(dir)).toEqual(['model.safetensors']);
     });
   }
+
+  it('trimnet align a.npy b.npy --out a.npy: exit 1, inputs unchanged', () => {
+    const a = join(dir, 'a.npy');
+    const b = join(dir, 'b.npy');
+    const r0 = new Rng(1);
+    const mk = () => writeNpy({ data: Float32Array.from({ length: 40 * 6 }, () => r0.normal()), shape: [40, 6] });
+    writeFileSync(a, mk());
+    writeFileSync(b, mk());
+    const before = readFileSync(a);
+    const r = spawnSync(process.execPath, [bin, 'align', a, b, '--fit', '0:30', '--eval', '30:', '--out', a], { encoding: 'utf8', cwd: dir, timeout: 60_000 });
+    expect(r.status, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/input|Refusing/i);
+    expect(readFileSync(a).equals(before)).toBe(true);
+    expect(readdirSync(dir).sort()).toEqual(['a.npy', 'b.npy']);
+  });
 });
