@@ -439,7 +439,7 @@ struct Driver {
       // Memory-bound: threads only pay off when B is much larger than one core's L2 (waking a
       // worker costs more than the whole 1×784·784×512 product).
       int64_t floats = p.n * p.k;
-      int nth = (floats >= (int64_t(1) << 20) && p.n >= 64) ? nthreads : 1;
+      int nth = (floats >= (int64_t(1) << 18) && p.n >= 64) ? nthreads : 1;
       int64_t parts = nth > 1 ? nth * 2 : 1;
       job.chunk = ((p.n + parts - 1) / parts + 15) / 16 * 16;
       if (job.chunk < 16) job.chunk = 16;
@@ -512,13 +512,16 @@ struct Driver {
     int act;
     float slope;
     bool wb;
-    double* part;  // per thread: sum, sum_abs, zeros (3·cols doubles) then max (cols floats as doubles)
+    double* part;  // per part: sum, sum_abs, zeros (3·cols doubles) then max (cols floats as doubles)
+    int64_t parts;
+    std::atomic<int64_t> next{0};
   };
 
   static void stats_worker(void* ctx, int tid, int nth) {
     StatsJob& j = *static_cast<StatsJob*>(ctx);
-    // With fewer threads than planned (busy pool), the caller covers the rest.
-    for (int part = tid; part < (j.rows + j.per - 1) / j.per; part += nth) {
+    for (;;) {
+      int64_t part = j.next.fetch_add(1);
+      if (part >= j.parts) break;
       int64_t r0 = part * j.per, r1 = min_(j.rows, r0 + j.per);
       double* d = j.part + part * 4 * j.cols;
       float* fm = reinterpret_cast<float*>(d + 3 * j.cols);
@@ -541,8 +544,9 @@ struct Driver {
     j.act = act;
     j.slope = slope;
     j.wb = wb;
-    j.per = ((rows + nth - 1) / nth + RB - 1) / RB * RB;
+    j.per = ((rows + 2 * nth - 1) / (2 * nth) + RB - 1) / RB * RB;
     int64_t parts = (rows + j.per - 1) / j.per;
+    j.parts = parts;
     j.part = reinterpret_cast<double*>(trimnet::thread_workspace(static_cast<size_t>(parts * 4 * cols * 2)));
     for (int64_t q = 0; q < parts; q++) {
       double* d = j.part + q * 4 * cols;

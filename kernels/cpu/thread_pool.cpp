@@ -1,4 +1,5 @@
-// Persistent thread pool. Workers sleep on a condition variable; after a task they spin for a
+// Persistent thread pool. A run hands out n-1 tickets; a worker that wakes takes one and runs
+// the task. Workers sleep on a condition variable; after a task they spin for a
 // short while (~50 µs) before sleeping, so back-to-back calls (a forward pass, a benchmark
 // loop) do not pay a wake-up each time.
 #include "thread_pool.h"
@@ -40,15 +41,19 @@ class Pool {
     task_ = task;
     ctx_ = ctx;
     active_ = n;
-    pending_.store(n - 1);
+    done_.store(0);
+    tickets_.store(n - 1, std::memory_order_release);
     {
       std::lock_guard<std::mutex> lk(mu_);
       gen_.fetch_add(1, std::memory_order_release);
     }
     cv_.notify_all();
     task(ctx, 0, n);
-    // Wait for the workers; yield when one is slow to finish (it may be waiting for a core).
-    for (int spins = 0; pending_.load(std::memory_order_acquire) != 0; spins++) {
+    // Close the run: tickets no worker has claimed yet are withdrawn (tasks take their work
+    // from shared counters, so the caller has already done it). Only workers that joined are
+    // waited for, so a worker still waiting for a core on a busy machine costs nothing.
+    int joined = (n - 1) - tickets_.exchange(0, std::memory_order_acq_rel);
+    for (int spins = 0; done_.load(std::memory_order_acquire) != joined; spins++) {
       if (spins < 2000) TRIMNET_PAUSE();
       else std::this_thread::yield();
     }
@@ -81,10 +86,12 @@ class Pool {
       }
       seen = gen_.load(std::memory_order_acquire);
       if (stop_) return;
-      int active = active_.load(std::memory_order_acquire);
-      if (id < active) {
-        task_(ctx_, id, active);
-        pending_.fetch_sub(1, std::memory_order_release);
+      int t = tickets_.load(std::memory_order_acquire);
+      while (t > 0 && !tickets_.compare_exchange_weak(t, t - 1, std::memory_order_acq_rel)) {
+      }
+      if (t > 0) {
+        task_(ctx_, t, active_.load(std::memory_order_relaxed));
+        done_.fetch_add(1, std::memory_order_release);
       }
     }
   }
@@ -93,7 +100,8 @@ class Pool {
   std::mutex mu_;
   std::condition_variable cv_;
   std::atomic<unsigned> gen_{0};
-  std::atomic<int> pending_{0};
+  std::atomic<int> tickets_{0};  // workers that may still join the current run
+  std::atomic<int> done_{0};     // workers that joined and finished
   PoolTask task_ = nullptr;
   void* ctx_ = nullptr;
   std::atomic<int> active_{0};

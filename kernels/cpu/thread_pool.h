@@ -8,7 +8,9 @@ using PoolTask = void (*)(void* ctx, int tid, int nthreads);
 
 // Runs task(ctx, tid, n) for tid = 0..n-1 on n threads (the caller is tid 0) and returns when
 // all are done. If the pool is busy (another call, e.g. an async GEMM on the libuv pool, holds
-// it) the task runs on the caller alone with n = 1, so tasks must accept any n >= 1.
+// it) the task runs on the caller alone with n = 1. A worker that has not started by the time
+// the caller finishes its own call is not waited for, so tasks must take their work from a
+// shared counter (never a fixed share per tid) and the caller's call must leave none undone.
 void pool_run(int nthreads, PoolTask task, void* ctx);
 
 }  // namespace trimnet

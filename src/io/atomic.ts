@@ -27,6 +27,49 @@ export function assertNotInput(out: string, inputs: readonly string[] = []): voi
   }
 }
 
+// ---- interruption: a SIGINT/SIGTERM must never leave a temp file (or a partial output) behind.
+// The write below is synchronous, so a signal can only land inside it with Node's default
+// disposition, which kills the process at once and would strand the temp file. While a write is
+// in progress (and for 10 ms after, until a signal that arrived during it has been delivered) a
+// handler is installed instead: it removes any live temp file and re-raises the
+// signal, so the process still dies of it. Processes that handle SIGINT/SIGTERM themselves (a
+// server) keep their own handlers; an interrupted write then ends normally before theirs runs.
+const liveTemps = new Set<string>();
+const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
+let guards = 0;
+let installed = false;
+
+function onSignal(sig: NodeJS.Signals): void {
+  for (const t of liveTemps) {
+    try {
+      unlinkSync(t);
+    } catch {
+      /* already renamed or removed */
+    }
+  }
+  liveTemps.clear();
+  for (const s of SIGNALS) process.removeListener(s, onSignal);
+  installed = false;
+  process.kill(process.pid, sig); // default disposition again: die of the signal
+}
+
+function guardSignals(): () => void {
+  if (guards++ === 0 && SIGNALS.every((s) => process.listenerCount(s) === 0)) {
+    for (const s of SIGNALS) process.on(s, onSignal);
+    installed = true;
+  }
+  // Released a few ms later, not at once: a signal that arrived during the synchronous write is
+  // only dispatched once the event loop polls (a setImmediate can run first and lose it).
+  return () => {
+    setTimeout(() => {
+      if (--guards === 0 && installed) {
+        for (const s of SIGNALS) process.removeListener(s, onSignal);
+        installed = false;
+      }
+    }, 10);
+  };
+}
+
 /**
  * Writes `data` to `path` atomically (temp file in the same directory + fsync + rename).
  * `inputs`: files this command read; writing over any of them is refused.
@@ -37,7 +80,9 @@ export function writeFileAtomic(path: string, data: Uint8Array | string, opts: {
   const tmp = join(dirname(target), `.${basename(target)}.${process.pid}.${Math.random().toString(36).slice(2, 10)}.tmp`);
   const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
   let fd: number | null = null;
+  const release = guardSignals();
   try {
+    liveTemps.add(tmp);
     fd = openSync(tmp, 'wx', 0o644);
     let off = 0;
     while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
@@ -45,7 +90,9 @@ export function writeFileAtomic(path: string, data: Uint8Array | string, opts: {
     closeSync(fd);
     fd = null;
     renameSync(tmp, target);
+    liveTemps.delete(tmp);
   } catch (err) {
+    liveTemps.delete(tmp);
     if (fd !== null) closeSync(fd);
     try {
       unlinkSync(tmp);
@@ -54,5 +101,7 @@ export function writeFileAtomic(path: string, data: Uint8Array | string, opts: {
     }
     const e = err as NodeJS.ErrnoException;
     throw new TrimnetError('E_IO', `Cannot write ${path}: ${e.code === 'ENOENT' ? 'its directory does not exist' : (e.message ?? String(err))}`, { cause: err });
+  } finally {
+    release();
   }
 }

@@ -36,8 +36,9 @@ function parsePy(text: string, name: string): PyValue {
   const ws = () => {
     while (i < text.length && /\s/.test(text[i]!)) i++;
   };
-  const value = (): PyValue => {
+  const value = (depth = 0): PyValue => {
     ws();
+    if (depth > 32) fail('nesting deeper than 32 levels'); // a real header nests 2 deep; this keeps the stack safe
     const c = text[i];
     if (c === '{') {
       i++;
@@ -45,12 +46,12 @@ function parsePy(text: string, name: string): PyValue {
       for (;;) {
         ws();
         if (text[i] === '}') return i++, obj;
-        const k = value();
+        const k = value(depth + 1);
         if (typeof k !== 'string') fail('a dict key that is not a string');
         ws();
         if (text[i] !== ':') fail("expected ':'");
         i++;
-        obj[k as string] = value();
+        obj[k as string] = value(depth + 1);
         ws();
         if (text[i] === ',') i++;
         else if (text[i] !== '}') fail("expected ',' or '}'");
@@ -63,7 +64,7 @@ function parsePy(text: string, name: string): PyValue {
       for (;;) {
         ws();
         if (text[i] === close) return i++, arr;
-        arr.push(value());
+        arr.push(value(depth + 1));
         ws();
         if (text[i] === ',') i++;
         else if (text[i] !== close) fail(`expected ',' or '${close}'`);

@@ -2,7 +2,7 @@
 // small enough to read in one sitting. Weights are [out_features, in_features] as in PyTorch.
 
 import { getBackend } from '../backend/registry.js';
-import { ACTIVATIONS, type Activation } from '../backend/types.js';
+import { ACTIVATIONS, type Activation, type GemmOptions } from '../backend/types.js';
 import { ArgumentError, DataError, FormatError, ShapeError, expected } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { readSafetensors, writeSafetensors } from '../io/safetensors.js';
@@ -27,8 +27,8 @@ export class MLP {
   readonly layers: Linear[];
   readonly activation: Activation;
   readonly leakySlope: number;
-  /** Per-layer output buffers of the single-sample path, made on first use. */
-  private scratch: Float32Array[] | null = null;
+  /** Per-layer output buffers and GEMM options of the single-sample path, made on first use. */
+  private scratch: { out: Float32Array[]; opts: GemmOptions[] } | null = null;
 
   constructor(layers: Linear[], activation: Activation = 'relu', leakySlope = 0.01) {
     if (layers.length === 0) throw new ArgumentError('An MLP needs at least one layer');
@@ -113,15 +113,19 @@ export class MLP {
   async forwardAsync(x: Tensor): Promise<Tensor> {
     let h = this.checkInput(x);
     const backend = getBackend();
-    for (let i = 0; i < this.layers.length; i++) {
-      const l = this.layers[i]!;
+    // A snapshot of the layers: if the model is changed (layers replaced, pruned in place) while
+    // this is in flight, the call still runs the model as it was when it started.
+    const layers = this.layers.slice();
+    const { activation, leakySlope } = this;
+    for (let i = 0; i < layers.length; i++) {
+      const l = layers[i]!;
       const [out, inp] = l.weight.shape as [number, number];
       const c = new Float32Array(h.rows * out);
       await backend.gemmAsync(h.rows, out, inp, h.data, l.weight.data, c, {
         transB: true,
         bias: l.bias,
-        activation: i === this.layers.length - 1 ? 'identity' : this.activation,
-        leakySlope: this.leakySlope,
+        activation: i === layers.length - 1 ? 'identity' : activation,
+        leakySlope,
       });
       h = new Tensor(c, [h.rows, out]);
     }
@@ -138,16 +142,23 @@ export class MLP {
     let s = 0;
     for (let i = 0; i < inp; i++) s += x[i]!;
     if (!Number.isFinite(s)) assertFinite(x, 'MLP input', inp);
-    if (!this.scratch) this.scratch = this.layers.map((l) => new Float32Array(l.weight.shape[0]!));
+    const last = this.layers.length - 1;
+    if (!this.scratch) {
+      this.scratch = {
+        out: this.layers.map((l) => new Float32Array(l.weight.shape[0]!)),
+        opts: this.layers.map((l, i) => ({ transB: true, bias: l.bias, activation: i === last ? 'identity' : this.activation, leakySlope: this.leakySlope })),
+      };
+    }
     const backend = getBackend();
     let h = x;
-    const last = this.layers.length - 1;
     for (let i = 0; i <= last; i++) {
       const l = this.layers[i]!;
       const [o, k] = l.weight.shape as [number, number];
-      const c = i === last && out ? out : this.scratch[i]!;
+      const c = i === last && out ? out : this.scratch.out[i]!;
       if (c.length < o) throw expected(`a Float32Array of at least ${o} entries`, 'out', c);
-      backend.gemm(1, o, k, h, l.weight.data, c, { transB: true, bias: l.bias, activation: i === last ? 'identity' : this.activation, leakySlope: this.leakySlope });
+      const opts = this.scratch.opts[i]!;
+      opts.bias = l.bias; // the layer's arrays may have been replaced (e.g. during training)
+      backend.gemm(1, o, k, h, l.weight.data, c, opts);
       h = c;
     }
     return h;

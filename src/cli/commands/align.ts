@@ -1,7 +1,180 @@
-// `trimnet align`: not built yet (see the open issues).
+// `trimnet align a.npy b.npy`: fit a map from A's space to B's on the --fit rows (row i of a.npy
+// and row i of b.npy embed the same item) and measure cross-model retrieval on the --eval rows,
+// always beside the direct (unaligned) baseline. --method concat measures a linear probe on A, B
+// and [A, B] instead (needs --labels).
 import type { Command } from 'commander';
-import { notYet } from '../util.js';
+import { cca } from '../../align/cca.js';
+import { concatFit, type ConcatNormalize } from '../../align/concat.js';
+import { readEmbeddings } from '../../align/io.js';
+import { kernelMap } from '../../align/kernel.js';
+import { linearMap } from '../../align/linear.js';
+import { retrieval, type RetrievalMetric, type RetrievalResult } from '../../align/metrics.js';
+import { trainProbe } from '../../align/probe.js';
+import { procrustes } from '../../align/procrustes.js';
+import { sliceSpace } from '../../align/space.js';
+import { DataError, ShapeError, expected } from '../../errors.js';
+import { readNpy } from '../../io/npy.js';
+import { writeSafetensors } from '../../io/safetensors.js';
+import { Tensor } from '../../tensor.js';
+import { intOption, numberOption, printJson, table, writeOutput } from '../util.js';
+
+const METHODS = ['procrustes', 'cca', 'linear', 'kernel', 'concat'] as const;
+type Method = (typeof METHODS)[number];
+
+interface AlignOpts {
+  method: string;
+  center?: boolean;
+  normalize?: boolean;
+  k: number;
+  ridge?: number;
+  weighted?: boolean;
+  metric: string;
+  features: number;
+  gamma: number;
+  seed: number;
+  concatNorm: string;
+  labels?: string;
+  fit: string;
+  eval: string;
+  out?: string;
+  json?: boolean;
+}
+
+/** "0:5000", "5000:", ":100", "-1000:" → [start, end) within n rows (Python slice rules, step 1). */
+export function parseRange(v: string, n: number, name: string): [number, number] {
+  const m = /^\s*(-?\d*)\s*:\s*(-?\d*)\s*$/.exec(v);
+  if (!m) throw expected('a row range start:end such as 0:5000 or 5000:', name, v);
+  const fix = (s: string, dflt: number) => {
+    if (s === '') return dflt;
+    const x = Number(s);
+    return Math.max(0, Math.min(n, x < 0 ? n + x : x));
+  };
+  const s = fix(m[1]!, 0);
+  const e = Math.max(s, fix(m[2]!, n));
+  return [s, e];
+}
+
+function readLabels(path: string): Int32Array {
+  const a = readNpy(path);
+  if (a.data instanceof Float32Array || a.data instanceof Float64Array) {
+    throw expected('integer class labels', path, `dtype '${a.dtype}'`);
+  }
+  if (a.shape.length !== 1) throw expected('a 1-D array of labels', path, `shape [${a.shape.join(', ')}]`);
+  return Int32Array.from(a.data as ArrayLike<number | bigint>, Number);
+}
+
+const fmt = (r: RetrievalResult) => [r.p1.toFixed(4), r.p5.toFixed(4), r.p10.toFixed(4)];
+
+/** Zero-pads the narrower side so the two can be compared at all (the unaligned baseline). */
+function padTo(t: Tensor, d: number): Tensor {
+  if (t.cols === d) return t;
+  const out = new Float32Array(t.rows * d);
+  for (let i = 0; i < t.rows; i++) out.set(t.data.subarray(i * t.cols, (i + 1) * t.cols), i * d);
+  return new Tensor(out, [t.rows, d]);
+}
 
 export function register(program: Command): void {
-  program.command('align').description('(not built yet)').allowUnknownOption().action(notYet('align'));
+  program
+    .command('align')
+    .description('align embeddings of model A to model B (or concatenate them) and measure the result against the unaligned baseline')
+    .argument('<a>', "model A's embeddings (.npy, float32/float64, [items, dims])")
+    .argument('<b>', "model B's embeddings of the same items in the same order (.npy)")
+    .option('--method <name>', `${METHODS.join(', ')}`, 'procrustes')
+    .option('--center', 'centre each side with its fit-set mean (procrustes, linear)')
+    .option('--normalize', 'procrustes: unit-length rows, centre, unit-length again (vecmap)')
+    .option('--k <n>', 'cca: shared dimensions', intOption('--k'), 32)
+    .option('--weighted', 'cca: weight the shared dimensions by their correlations')
+    .option('--ridge <r>', 'linear: absolute ridge (default 1e-3: dead ReLU units make plain least squares singular); cca: relative ridge (default 1e-6); kernel: ridge (default 0.1)', numberOption('--ridge', { min: 0 }))
+    .option('--features <n>', 'kernel: random Fourier features', intOption('--features'), 2000)
+    .option('--gamma <g>', 'kernel: relative RBF width', numberOption('--gamma', { min: 0 }), 2)
+    .option('--seed <n>', 'kernel: random features seed', intOption('--seed', { min: 0 }), 0)
+    .option('--concat-norm <name>', 'concat: l2, zscore or none', 'l2')
+    .option('--labels <file>', 'concat: integer class labels (.npy) of the rows, for the probe')
+    .option('--metric <name>', 'retrieval score: cosine or csls (k = 10)', 'cosine')
+    .option('--fit <range>', 'rows to fit on (start:end)', '0:5000')
+    .option('--eval <range>', 'rows to evaluate on (start:end)', '5000:')
+    .option('--out <file>', 'write the fitted map (.safetensors)')
+    .option('--json', 'print the result as JSON')
+    .action((fileA: string, fileB: string, o: AlignOpts) => {
+      if (!(METHODS as readonly string[]).includes(o.method)) throw expected(`one of ${METHODS.join(', ')}`, '--method', o.method);
+      if (o.metric !== 'cosine' && o.metric !== 'csls') throw expected("'cosine' or 'csls'", '--metric', o.metric);
+      const method = o.method as Method;
+      const metric = o.metric as RetrievalMetric;
+      const A = readEmbeddings(fileA, `A (${fileA})`);
+      const B = readEmbeddings(fileB, `B (${fileB})`);
+      if (A.rows !== B.rows) throw new ShapeError(`${fileA} has ${A.rows} rows but ${fileB} has ${B.rows}: row i of each must embed the same item`);
+      const [fs, fe] = parseRange(o.fit, A.rows, '--fit');
+      const [es, ee] = parseRange(o.eval, A.rows, '--eval');
+      if (fe - fs < 2) throw new DataError(`The fit range ${o.fit} selects ${fe - fs} of ${A.rows} rows; at least 2 are needed`);
+      if (ee - es < 1) throw new DataError(`The eval range ${o.eval} selects no rows of ${A.rows}`);
+      const Af = sliceSpace(A, fs, fe);
+      const Bf = sliceSpace(B, fs, fe);
+      const Ae = sliceSpace(A, es, ee);
+      const Be = sliceSpace(B, es, ee);
+      const overlap = Math.max(0, Math.min(fe, ee) - Math.max(fs, es));
+      const base = { method, a: fileA, b: fileB, dims: [A.cols, B.cols], fit: [fs, fe], eval: [es, ee], overlap };
+      const t0 = performance.now();
+
+      if (method === 'concat') {
+        if (!o.labels) throw expected('--labels labels.npy (class labels for the probe)', 'concat', 'none');
+        const labels = readLabels(o.labels);
+        if (labels.length !== A.rows) throw new ShapeError(`${o.labels} has ${labels.length} labels but the embeddings have ${A.rows} rows`);
+        if (!['l2', 'zscore', 'none'].includes(o.concatNorm)) throw expected("'l2', 'zscore' or 'none'", '--concat-norm', o.concatNorm);
+        const yf = labels.subarray(fs, fe);
+        const ye = labels.subarray(es, ee);
+        const probe = (xf: Tensor, xe: Tensor) => trainProbe(xf, yf, { classes: Math.max(...labels) + 1 }).accuracy(xe, ye);
+        const accA = probe(Af, Ae);
+        const accB = probe(Bf, Be);
+        const cat = concatFit([Af, Bf], { normalize: o.concatNorm as ConcatNormalize });
+        const accAB = probe(cat.apply([Af, Bf]), cat.apply([Ae, Be]));
+        const seconds = (performance.now() - t0) / 1000;
+        const out = { ...base, normalize: o.concatNorm, probe: { a: accA, b: accB, concat: accAB }, seconds };
+        if (o.json) return printJson(out);
+        console.log(`linear probe trained on rows ${fs}:${fe}, accuracy on rows ${es}:${ee}${overlap ? ` (${overlap} rows overlap the fit set)` : ''}`);
+        console.log(table(['embeddings', 'dims', 'accuracy'], [
+          ['A alone', A.cols, accA.toFixed(4)],
+          ['B alone', B.cols, accB.toFixed(4)],
+          [`[A, B] (${o.concatNorm})`, A.cols + B.cols, accAB.toFixed(4)],
+        ]));
+        return;
+      }
+
+      const d = Math.max(A.cols, B.cols);
+      const direct = retrieval(padTo(Ae, d), padTo(Be, d), { metric, ignoreSpaces: true });
+      let Q: Tensor;
+      let K: Tensor;
+      let tensors: Record<string, Tensor>;
+      const extra: Record<string, unknown> = {};
+      if (method === 'procrustes') {
+        const m = procrustes(Af, Bf, { center: !!o.center, normalize: !!o.normalize });
+        [Q, K, tensors] = [m.apply(Ae), m.target(Be), m.tensors()];
+        extra.scale = m.scale;
+      } else if (method === 'cca') {
+        const m = cca(Af, Bf, { k: o.k, ridge: o.ridge ?? 1e-6, weighted: !!o.weighted });
+        [Q, K] = m.transform(Ae, Be);
+        tensors = m.tensors();
+        extra.correlations = Array.from(m.correlations.subarray(0, Math.min(8, o.k)));
+      } else if (method === 'linear') {
+        const m = linearMap(Af, Bf, { ridge: o.ridge ?? 1e-3, center: !!o.center });
+        [Q, K, tensors] = [m.apply(Ae), m.target(Be), m.tensors()];
+      } else {
+        const m = kernelMap(Af, Bf, { features: o.features, gamma: o.gamma, ridge: o.ridge ?? 0.1, seed: o.seed });
+        [Q, K, tensors] = [m.apply(Ae), m.target(Be), m.tensors()];
+      }
+      const fitSeconds = (performance.now() - t0) / 1000;
+      const aligned = retrieval(Q, K, { metric });
+      if (o.out) {
+        const metadata: Record<string, string> = { method, fit: `${fs}:${fe}`, a: fileA, b: fileB, options: JSON.stringify({ center: !!o.center, normalize: !!o.normalize, k: o.k, ridge: o.ridge, weighted: !!o.weighted, features: o.features, gamma: o.gamma, seed: o.seed }) };
+        writeOutput(o.out, writeSafetensors(tensors, { metadata }), [fileA, fileB]);
+      }
+      const out = { ...base, metric, direct, aligned, fitSeconds, ...extra, ...(o.out ? { out: o.out } : {}) };
+      if (o.json) return printJson(out);
+      console.log(`A→B retrieval over ${ee - es} items (rows ${es}:${ee}), fit on rows ${fs}:${fe}${overlap ? ` (${overlap} rows overlap)` : ''}, ${metric}`);
+      const label = method + (o.center ? ' --center' : '') + (o.normalize ? ' --normalize' : '') + (method === 'cca' ? ` k=${o.k}${o.weighted ? ' weighted' : ''}` : '');
+      console.log(table(['', 'P@1', 'P@5', 'P@10'], [
+        [`direct (unaligned${A.cols !== B.cols ? ', narrower side zero-padded' : ''})`, ...fmt(direct)],
+        [label, ...fmt(aligned)],
+      ]));
+      if (o.out) console.log(`map written to ${o.out}`);
+    });
 }

@@ -1,4 +1,6 @@
 // `trimnet train`: trains an MLP on an IDX dataset and writes it as safetensors (PyTorch names).
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { getBackend } from '../../backend/registry.js';
 import type { Activation } from '../../backend/types.js';
@@ -64,7 +66,8 @@ export function register(program: Command): void {
         },
       });
       const test = ds.test.x.rows ? model.evaluate(ds.test.x, ds.test.labels) : null;
-      model.save(o.out);
+      // never write over the dataset's own files
+      model.save(o.out, { inputs: existsSync(ds.dir) && statSync(ds.dir).isDirectory() ? readdirSync(ds.dir).map((f) => join(ds.dir, f)) : [] });
       const secs = result.epochs.map((e) => e.seconds);
       const summary = {
         out: o.out,

@@ -1,4 +1,5 @@
 // The demo, step by step, in order. A new step is one file in this folder and one line here.
+import { alignStep } from './align.js';
 import { backendStep } from './backend.js';
 import type { DemoStep } from './context.js';
 import { pruneStep } from './prune.js';
@@ -10,4 +11,5 @@ export const demoSteps: DemoStep[] = [
   trainStep,
   evalStep,
   pruneStep,
+  alignStep,
 ];
