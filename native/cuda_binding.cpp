@@ -81,8 +81,14 @@ class DeviceBuffer : public Napi::ObjectWrap<DeviceBuffer> {
     auto arr = argArray<float>(info, 0, "data", 0);
     length_ = arr.ElementLength();
     guard(env, [&] {
-      ptr_ = static_cast<float*>(tc::device_alloc(sizeof(float) * length_));
-      tc::copy_to_device(ptr_, arr.Data(), sizeof(float) * length_);
+      float* p = static_cast<float*>(tc::device_alloc(sizeof(float) * length_));
+      try {
+        tc::copy_to_device(p, arr.Data(), sizeof(float) * length_);
+      } catch (...) {
+        tc::device_free(p);  // the destructor does not run when the constructor throws
+        throw;
+      }
+      ptr_ = p;
       return 0;
     });
     g_liveBuffers++;
@@ -318,7 +324,8 @@ struct SvdBaton {
   int64_t m = 0, n = 0;
   const float* a = nullptr;
   Napi::Reference<Napi::Value> aRef;
-  Napi::Reference<Napi::Float32Array> U, S, V;
+  Napi::Reference<Napi::Float32Array> U, S, V;  // pinned outputs, filled off the main thread
+  float *u = nullptr, *s = nullptr, *v = nullptr;  // their data, taken on the main thread
   tc::SvdStats stats;
 };
 
@@ -338,11 +345,14 @@ std::unique_ptr<SvdBaton> parseSvd(const Napi::CallbackInfo& info) {
   b->U = Napi::Persistent(Napi::Float32Array::New(env, size_t(b->m * p)));
   b->S = Napi::Persistent(Napi::Float32Array::New(env, size_t(p)));
   b->V = Napi::Persistent(Napi::Float32Array::New(env, size_t(b->n * p)));
+  b->u = b->U.Value().Data();
+  b->s = b->S.Value().Data();
+  b->v = b->V.Value().Data();
   return b;
 }
 
 void svdWork(SvdBaton& b) {
-  b.stats = tc::svd_host(b.a, b.m, b.n, b.U.Value().Data(), b.S.Value().Data(), b.V.Value().Data());
+  b.stats = tc::svd_host(b.a, b.m, b.n, b.u, b.s, b.v);  // no JS access here: runs on the libuv pool
 }
 
 Napi::Value svdResult(Napi::Env env, SvdBaton& b) {

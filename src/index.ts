@@ -13,3 +13,5 @@ export type { MatmulOptions, Svd } from './ops.js';
 export { MLP, argmaxRows } from './nn/mlp.js';
 export type { Linear, MLPOptions } from './nn/mlp.js';
 export { Rng } from './rng.js';
+export { keepOnDevice, refreshOnDevice, dropFromDevice, setCudaAllowTF32 } from './backend/cuda.js';
+export type { DeviceBuffer, CudaDeviceInfo } from './backend/cuda.js';
