@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Merges the driver's JSON and the PyTorch peer's JSON into one markdown table.
 
-  python3 report.py driver.json torch.json out.md
+  python3 report.py torch.json out.md driver_stage.json...
 """
 import datetime
 import json
@@ -17,7 +17,20 @@ def load(path):
 
 
 def main():
-    drv, pt, out_path = load(sys.argv[1]), load(sys.argv[2]), sys.argv[3]
+    pt, out_path = load(sys.argv[1]), sys.argv[2]
+    drv, errors, failures = {}, [], 0
+    for path in sys.argv[3:]:  # one JSON per driver stage: merge
+        part = load(path)
+        if "error" in part:
+            errors.append(part.pop("error"))
+            failures += 1 if "failures" not in part else 0
+        failures += int(part.pop("failures", 0) or 0)
+        drv.update(part)
+    if not sys.argv[3:]:
+        errors.append("no driver results")
+    if errors:
+        drv["error"] = "; ".join(errors)
+    drv["failures"] = failures
     lines = [
         "# trimnet CUDA kernels vs PyTorch (bench/gpu)",
         "",

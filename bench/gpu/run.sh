@@ -17,9 +17,17 @@ if [[ -n "${OUT:-}" ]]; then dest="$OUT"; else dest="$root/bench/results"; fi
 mkdir -p "$dest" "$build"
 log="$dest/gpu_build.log"
 
+# nvcc off the PATH but in the usual place: let CMake find it.
+if ! command -v nvcc >/dev/null 2>&1 && [[ -x /usr/local/cuda/bin/nvcc ]]; then
+  export PATH="/usr/local/cuda/bin:$PATH"
+fi
+gen=()
+command -v ninja >/dev/null 2>&1 && gen=(-G Ninja)
+[[ -f "$build/CMakeCache.txt" ]] && gen=()  # keep the generator of an existing build dir
+
 echo "== building (sm_$arch) in $build"
 t0=$(date +%s)
-if ! { cmake -S "$here" -B "$build" -DCMAKE_BUILD_TYPE=Release -DCMAKE_CUDA_ARCHITECTURES="$arch" &&
+if ! { cmake -S "$here" -B "$build" "${gen[@]}" -DCMAKE_BUILD_TYPE=Release -DCMAKE_CUDA_ARCHITECTURES="$arch" &&
        cmake --build "$build" -j "$(nproc)"; } >"$log" 2>&1; then
   tail -40 "$log"
   echo "build failed (full log: $log)"
@@ -30,9 +38,24 @@ grep -E "spill|Used [0-9]+ registers" "$log" | paste - - | sed -E 's/ +/ /g' | s
 
 nvidia-smi --query-gpu=name,driver_version,clocks.max.sm,power.limit --format=csv,noheader 2>/dev/null || true
 
-echo "== driver: conformance + timings"
-"$build/gpu_check" "$dest/gpu_driver.json" "$svd_max"
-drv_rc=$?
+echo "== driver: conformance against the CPU kernels, then timings (one process per stage)"
+rm -f "$dest"/gpu_driver_*.json
+drv_rc=0
+for stage in conf-gemm:90 conf-colstats:60 conf-svd:60 time-gemm:60 time-colstats:30 time-svd:150; do
+  name="${stage%%:*}"; limit="${stage##*:}"
+  echo "-- $name"
+  timeout "$limit" "$build/gpu_check" "$dest/gpu_driver_$name.json" "$svd_max" "$name"
+  rc=$?
+  if [[ $rc -ne 0 ]]; then
+    drv_rc=1
+    if [[ $rc -eq 124 ]]; then
+      echo "   $name: timed out after $limit s"
+      echo "{\"error\": \"$name timed out after $limit s\", \"failures\": 1}" >"$dest/gpu_driver_$name.json"
+    elif [[ ! -s "$dest/gpu_driver_$name.json" ]]; then
+      echo "{\"error\": \"$name exited with status $rc and no results\", \"failures\": 1}" >"$dest/gpu_driver_$name.json"
+    fi
+  fi
+done
 
 echo "== PyTorch peer"
 if ! "$py" "$here/torch_peer.py" "$svd_max" >"$dest/gpu_torch.json" 2>"$dest/gpu_torch.err"; then
@@ -40,6 +63,6 @@ if ! "$py" "$here/torch_peer.py" "$svd_max" >"$dest/gpu_torch.json" 2>"$dest/gpu
 fi
 
 echo "== table"
-"$py" "$here/report.py" "$dest/gpu_driver.json" "$dest/gpu_torch.json" "$dest/gpu.md"
+"$py" "$here/report.py" "$dest/gpu_torch.json" "$dest/gpu.md" "$dest"/gpu_driver_*.json
 echo "(written to $dest/gpu.md)"
 exit $drv_rc
