@@ -1,13 +1,31 @@
 // Host side of the CUDA backend: device probe, plain allocations and copies, and the
 // host-level GEMM / colStats that stage host operands through stream-ordered scratch memory
 // (transfers only for what is not already resident on the device).
+#include <dlfcn.h>
+
 #include <cstring>
-#include <mutex>
 
 #include "cuda_common.cuh"
 
 namespace trimnet {
 namespace cuda {
+
+namespace {
+
+// Why cudart said "driver insufficient": no driver at all, or one too old for this runtime.
+std::string driverDetail(cudaError_t err) {
+  if (err != cudaErrorInsufficientDriver) return "";
+  void* lib = dlopen("libcuda.so.1", RTLD_LAZY | RTLD_LOCAL);
+  if (!lib) return " (libcuda.so.1 not found: no NVIDIA driver installed)";
+  dlclose(lib);
+  int drv = 0, rt = 0;
+  (void)cudaDriverGetVersion(&drv);
+  (void)cudaRuntimeGetVersion(&rt);
+  return " (the driver supports CUDA " + std::to_string(drv / 1000) + "." + std::to_string(drv % 1000 / 10) +
+         ", this build needs " + std::to_string(rt / 1000) + "." + std::to_string(rt % 1000 / 10) + ")";
+}
+
+}  // namespace
 
 const std::string& status() {
   static const std::string s = [] {
@@ -15,7 +33,7 @@ const std::string& status() {
     cudaError_t err = cudaGetDeviceCount(&n);  // static cudart: a missing libcuda.so is an error code here
     if (err != cudaSuccess) {
       (void)cudaGetLastError();
-      return std::string("no CUDA driver/device: ") + cudaGetErrorString(err);
+      return std::string("no CUDA driver/device: ") + cudaGetErrorString(err) + driverDetail(err);
     }
     if (n == 0) return std::string("no CUDA driver/device: no CUDA-capable device is detected");
     // Keep freed scratch in the stream-ordered pool instead of returning it to the driver.
