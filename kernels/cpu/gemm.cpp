@@ -1,10 +1,20 @@
-// CPU GEMM: placeholder plain version (the packed, register-blocked kernel replaces it).
+// CPU GEMM and colStats: run-time kernel selection (cpuid), threads, workspace, and the plain
+// reference versions. The fast algorithms live in gemm_impl.h, instantiated per ISA in
+// gemm_avx512.cpp / gemm_avx2.cpp / gemm_scalar.cpp.
+//
+//   C[m×n] = act( alpha · op(A) · op(B) + beta · C + bias )   (see gemm.h)
 #include "gemm.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <mutex>
 #include <thread>
+
+#include "gemm_internal.h"
 
 namespace trimnet {
 
@@ -19,23 +29,8 @@ float activate(int act, float x, float slope) {
   }
 }
 
-static int g_threads = 0;
-
-int num_threads() {
-  if (g_threads > 0) return g_threads;
-  const char* env = std::getenv("TRIMNET_THREADS");
-  int n = env ? std::atoi(env) : 0;
-  if (n <= 0) n = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  return n;
-}
-
-void set_num_threads(int n) { g_threads = n > 0 ? n : 0; }
-
-const char* gemm_kernel_name() { return "plain"; }
-
-std::vector<std::string> cpu_features() { return {}; }
-
-void gemm(const GemmParams& p) {
+// ---- the plain versions (kept as the readable definition; used for k == 0) ----------------
+void gemm_plain(const GemmParams& p) {
   for (int64_t i = 0; i < p.m; i++) {
     for (int64_t j = 0; j < p.n; j++) {
       double acc = 0;
@@ -52,8 +47,8 @@ void gemm(const GemmParams& p) {
   }
 }
 
-void col_stats(float* x, int64_t rows, int64_t cols, int act, float slope, double* sum, double* sum_abs,
-               double* zeros, float* max, bool write_back) {
+void col_stats_plain(float* x, int64_t rows, int64_t cols, int act, float slope, double* sum, double* sum_abs,
+                     double* zeros, float* max, bool write_back) {
   for (int64_t i = 0; i < rows; i++) {
     for (int64_t j = 0; j < cols; j++) {
       float a = activate(act, x[i * cols + j], slope);
@@ -64,6 +59,120 @@ void col_stats(float* x, int64_t rows, int64_t cols, int act, float slope, doubl
       if (a > max[j]) max[j] = a;
     }
   }
+}
+
+// ---- threads ------------------------------------------------------------------------------
+static std::atomic<int> g_threads{0};
+
+static int default_threads() {
+  static const int n = [] {
+    const char* env = std::getenv("TRIMNET_THREADS");
+    int v = env ? std::atoi(env) : 0;
+    if (v <= 0) v = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    return std::min(v, 256);
+  }();
+  return n;
+}
+
+int num_threads() {
+  int n = g_threads.load();
+  return n > 0 ? n : default_threads();
+}
+
+void set_num_threads(int n) { g_threads.store(n > 0 ? std::min(n, 256) : 0); }
+
+// ---- per-thread workspace -----------------------------------------------------------------
+namespace {
+struct AlignedFree {
+  void operator()(float* p) const { std::free(p); }
+};
+}  // namespace
+
+float* thread_workspace(size_t floats) {
+  thread_local std::unique_ptr<float, AlignedFree> buf;
+  thread_local size_t cap = 0;
+  if (floats > cap || !buf) {
+    size_t want = std::max(floats, cap * 2);
+    size_t bytes = (want * sizeof(float) + 63) / 64 * 64;
+    buf.reset(static_cast<float*>(std::aligned_alloc(64, bytes)));
+    if (!buf) throw std::bad_alloc();
+    cap = want;
+  }
+  return buf.get();
+}
+
+// ---- run-time selection -------------------------------------------------------------------
+struct Cpu {
+  bool avx2 = false, fma = false, avx512f = false, avx512vl = false, avx512bw = false, avx512dq = false;
+};
+
+static Cpu detect() {
+  Cpu c;
+#ifdef TRIMNET_X86_KERNELS
+  __builtin_cpu_init();  // libgcc also checks that the OS saves the ymm/zmm state (xgetbv)
+  c.avx2 = __builtin_cpu_supports("avx2");
+  c.fma = __builtin_cpu_supports("fma");
+  c.avx512f = __builtin_cpu_supports("avx512f");
+  c.avx512vl = __builtin_cpu_supports("avx512vl");
+  c.avx512bw = __builtin_cpu_supports("avx512bw");
+  c.avx512dq = __builtin_cpu_supports("avx512dq");
+#endif
+  return c;
+}
+
+// TRIMNET_KERNEL=scalar|avx2|avx512 forces a (supported) kernel, for tests and comparisons.
+static const KernelSet& kernels() {
+  static const KernelSet* chosen = [] {
+    Cpu c = detect();
+    const char* want = std::getenv("TRIMNET_KERNEL");
+    std::string w = want ? want : "";
+    const KernelSet* k = &kernels_scalar;
+#ifdef TRIMNET_X86_KERNELS
+    bool has512 = c.avx512f && c.avx512vl && c.avx512bw && c.avx512dq && c.fma;
+    bool has2 = c.avx2 && c.fma;
+    if (w == "scalar") k = &kernels_scalar;
+    else if (w == "avx2" && has2) k = &kernels_avx2;
+    else if (has512 && w != "avx2") k = &kernels_avx512;
+    else if (has2) k = &kernels_avx2;
+#endif
+    return k;
+  }();
+  return *chosen;
+}
+
+const char* gemm_kernel_name() { return kernels().name; }
+
+std::vector<std::string> cpu_features() {
+  Cpu c = detect();
+  std::vector<std::string> f;
+#ifdef TRIMNET_X86_KERNELS
+  f.push_back("sse2");
+  if (c.avx2) f.push_back("avx2");
+  if (c.fma) f.push_back("fma");
+  if (c.avx512f) f.push_back("avx512f");
+  if (c.avx512vl) f.push_back("avx512vl");
+  if (c.avx512bw) f.push_back("avx512bw");
+  if (c.avx512dq) f.push_back("avx512dq");
+#else
+  (void)c;
+#endif
+  return f;
+}
+
+// ---- entry points -------------------------------------------------------------------------
+void gemm(const GemmParams& p) {
+  if (p.m == 0 || p.n == 0) return;
+  if (p.k == 0) {  // C = act(beta·C + bias): nothing to multiply
+    gemm_plain(p);
+    return;
+  }
+  kernels().gemm(p, num_threads());
+}
+
+void col_stats(float* x, int64_t rows, int64_t cols, int act, float slope, double* sum, double* sum_abs,
+               double* zeros, float* max, bool write_back) {
+  if (rows == 0 || cols == 0) return;
+  kernels().col_stats(x, rows, cols, act, slope, sum, sum_abs, zeros, max, write_back, num_threads());
 }
 
 }  // namespace trimnet

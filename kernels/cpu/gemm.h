@@ -27,17 +27,23 @@ struct GemmParams {
 };
 
 void gemm(const GemmParams& p);
+// The plain triple loop (the readable definition; the fast kernels are checked against the
+// TypeScript reference, and this one serves k == 0).
+void gemm_plain(const GemmParams& p);
 
 // One pass over X[rows×cols]: a = act(x); per column sum(a), sum|a|, count(a == 0), max(a)
 // accumulated into the given arrays (not reset). With write_back, X[i] = a.
 void col_stats(float* x, int64_t rows, int64_t cols, int act, float slope, double* sum, double* sum_abs,
                double* zeros, float* max, bool write_back);
 
+void col_stats_plain(float* x, int64_t rows, int64_t cols, int act, float slope, double* sum, double* sum_abs,
+                     double* zeros, float* max, bool write_back);
+
 float activate(int act, float x, float slope);
 
 int num_threads();
 void set_num_threads(int n);  // n <= 0: one per core (or TRIMNET_THREADS)
-const char* gemm_kernel_name();
+const char* gemm_kernel_name();  // e.g. "avx512 12x32"; TRIMNET_KERNEL=scalar|avx2|avx512 forces one
 std::vector<std::string> cpu_features();
 
 }  // namespace trimnet

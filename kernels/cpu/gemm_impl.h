@@ -1,0 +1,565 @@
+// The GEMM and colStats algorithms, written once over a vector-traits type T and instantiated
+// by each ISA file (gemm_avx512.cpp, gemm_avx2.cpp, gemm_scalar.cpp), which is compiled with
+// that ISA's flags. Everything here is in an anonymous namespace so no ISA's code can leak
+// into another file through the linker.
+//
+// The math:  C[m×n] = act( alpha · op(A)[m×k] · op(B)[k×n] + beta · C + bias[n] ), row-major.
+//
+// Blocking (GotoBLAS/BLIS, with the roles of A and B swapped because C is row-major and the
+// vectors run along n):
+//   for ic in m step MB                       A panel MB×KC (L3)
+//     for pc in k step KC                     pack A panel into MR-row slivers  [q][r]
+//       for jc in n step NB                   pack B block KC×NB into NR-col slivers [q][c] (L2)
+//         for ir in panel step MR             one A sliver MR×KC stays in L1
+//           for jr in block step NR           B slivers stream from L2
+//             micro-kernel: MR×NR accumulators in registers, kc rank-1 updates with FMA
+//             epilogue on the tile: pc == 0: C = alpha·acc + beta·C (C not read when beta == 0)
+//                                   pc > 0:  C += alpha·acc
+//                                   last pc: C = act(C + bias)
+// Transposes are absorbed by the packing routines. Edge tiles are zero-padded in the packs and
+// stored with masked loads/stores. Small m (the inference shape 1×k·Bᵀ) skips packing.
+//
+// Threads: the output is cut into chunks (column ranges, or row ranges when n is narrow), and
+// workers take chunks from an atomic counter, each running the single-thread loop above with its
+// own packs. No barriers: a worker that the OS delays does not stall the others.
+#pragma once
+#include <atomic>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+
+#include "gemm_internal.h"
+#include "thread_pool.h"
+
+namespace {
+
+using trimnet::GemmParams;
+
+template <class X>
+inline X min_(X a, X b) { return a < b ? a : b; }
+template <class X>
+inline X max_(X a, X b) { return a > b ? a : b; }
+
+// ---- vectorised activations ---------------------------------------------------------------
+// exp: Cody-Waite range reduction x = n·ln2 + r, degree-6 polynomial on |r| <= ln2/2
+// (relative error ~2e-7 in float32), 2^n built in the exponent bits.
+template <class T>
+inline typename T::V vexp(typename T::V x) {
+  using V = typename T::V;
+  x = T::min(T::set1(88.3f), T::max(T::set1(-87.3f), x));  // max/min return x when x is NaN
+  V n = T::round(T::mul(x, T::set1(1.44269504088896341f)));
+  V r = T::fmadd(n, T::set1(-0.693359375f), x);
+  r = T::fmadd(n, T::set1(2.12194440e-4f), r);
+  V p = T::set1(1.9875691500e-4f);
+  p = T::fmadd(p, r, T::set1(1.3981999507e-3f));
+  p = T::fmadd(p, r, T::set1(8.3334519073e-3f));
+  p = T::fmadd(p, r, T::set1(4.1665795894e-2f));
+  p = T::fmadd(p, r, T::set1(1.6666665459e-1f));
+  p = T::fmadd(p, r, T::set1(5.0000001201e-1f));
+  p = T::fmadd(p, T::mul(r, r), r);
+  p = T::add(p, T::set1(1.f));
+  return T::mul(p, T::pow2n(n));
+}
+
+// erf(x) by Abramowitz & Stegun 7.1.26 (|error| <= 1.5e-7): 1 - t·poly(t)·exp(-x²), t = 1/(1+p|x|).
+template <class T>
+inline typename T::V verf(typename T::V x) {
+  using V = typename T::V;
+  V z = T::abs(x);
+  V t = T::div(T::set1(1.f), T::fmadd(z, T::set1(0.3275911f), T::set1(1.f)));
+  V p = T::set1(1.061405429f);
+  p = T::fmadd(p, t, T::set1(-1.453152027f));
+  p = T::fmadd(p, t, T::set1(1.421413741f));
+  p = T::fmadd(p, t, T::set1(-0.284496736f));
+  p = T::fmadd(p, t, T::set1(0.254829592f));
+  p = T::mul(p, t);
+  V e = vexp<T>(T::mul(T::sub(T::set1(0.f), z), z));
+  V r = T::sub(T::set1(1.f), T::mul(p, e));
+  return T::copysign(r, x);
+}
+
+// tanh: 1 - 2/(exp(2|x|)+1) with the sign put back; an odd Taylor polynomial for |x| < 0.04
+// where the subtraction would cancel (keeps tiny values, and exact zeros, exact).
+template <class T>
+inline typename T::V vtanh(typename T::V x) {
+  using V = typename T::V;
+  V z = T::abs(x);
+  V e = vexp<T>(T::add(z, z));
+  V big = T::sub(T::set1(1.f), T::div(T::set1(2.f), T::add(e, T::set1(1.f))));
+  V z2 = T::mul(z, z);
+  V small = T::fmadd(T::mul(z, z2), T::fmadd(z2, T::set1(0.133333333f), T::set1(-0.333333333f)), z);
+  return T::copysign(T::lt_select(z, T::set1(0.04f), small, big), x);
+}
+
+template <class T>
+inline typename T::V vact(typename T::V x, int act, float slope) {
+  using V = typename T::V;
+  switch (act) {
+    case trimnet::ACT_RELU: return T::max(x, T::set1(0.f));  // NaN -> 0, as x > 0 ? x : 0
+    case trimnet::ACT_LEAKY_RELU: return T::gt0_select(x, x, T::mul(x, T::set1(slope)));
+    case trimnet::ACT_GELU: {
+      V c = T::mul(T::set1(0.5f), x);
+      return T::fmadd(c, verf<T>(T::mul(x, T::set1(0.70710678118654752f))), c);
+    }
+    case trimnet::ACT_TANH: return vtanh<T>(x);
+    case trimnet::ACT_SIGMOID:
+      return T::div(T::set1(1.f), T::add(T::set1(1.f), vexp<T>(T::sub(T::set1(0.f), x))));
+    default: return x;
+  }
+}
+
+// In place over a contiguous row of n floats.
+template <class T>
+inline void act_row(float* x, int64_t n, int act, float slope) {
+  if (act == trimnet::ACT_IDENTITY) return;
+  int64_t j = 0;
+  for (; j + T::W <= n; j += T::W) T::store(x + j, vact<T>(T::load(x + j), act, slope));
+  if (j < n) {
+    int c = static_cast<int>(n - j);
+    T::storen(x + j, vact<T>(T::loadn(x + j, c), act, slope), c);
+  }
+}
+
+// ---- the packed GEMM ----------------------------------------------------------------------
+enum : int { EP_FIRST = 1, EP_LAST = 2 };
+
+struct Epi {
+  float alpha, beta, slope;
+  const float* bias;
+  int act;
+};
+
+template <class T, int MR, int NV>
+struct Gemm {
+  using V = typename T::V;
+  static constexpr int W = T::W;
+  static constexpr int NR = NV * W;
+
+  // A panel rows [i0, i0+mb) × cols [p0, p0+kc) of op(A) -> slivers of MR rows, [q][r] inside.
+  static void pack_a(const GemmParams& p, int64_t i0, int64_t mb, int64_t p0, int64_t kc, float* dst) {
+    for (int64_t s = 0; s < mb; s += MR) {
+      float* d = dst + s * kc;
+      int rows = static_cast<int>(min_<int64_t>(MR, mb - s));
+      if (p.trans_a) {  // A stored k×m: row q of the stored matrix holds op(A)(:, q)
+        for (int64_t q = 0; q < kc; q++) {
+          const float* src = p.a + (p0 + q) * p.m + i0 + s;
+          int r = 0;
+          for (; r < rows; r++) d[q * MR + r] = src[r];
+          for (; r < MR; r++) d[q * MR + r] = 0.f;
+        }
+      } else {
+        for (int r = 0; r < MR; r++) {
+          if (r < rows) {
+            const float* src = p.a + (i0 + s + r) * p.k + p0;
+            for (int64_t q = 0; q < kc; q++) d[q * MR + r] = src[q];
+          } else {
+            for (int64_t q = 0; q < kc; q++) d[q * MR + r] = 0.f;
+          }
+        }
+      }
+    }
+  }
+
+  // B block rows [p0, p0+kc) × cols [j0, j0+nb) of op(B) -> slivers of NR columns, [q][c] inside.
+  static void pack_b(const GemmParams& p, int64_t p0, int64_t kc, int64_t j0, int64_t nb, float* dst) {
+    for (int64_t t = 0; t < nb; t += NR) {
+      float* d = dst + t * kc;
+      int cols = static_cast<int>(min_<int64_t>(NR, nb - t));
+      if (!p.trans_b) {
+        for (int64_t q = 0; q < kc; q++) {
+          const float* src = p.b + (p0 + q) * p.n + j0 + t;
+          float* dq = d + q * NR;
+          if (cols == NR) {
+            for (int v = 0; v < NV; v++) T::store(dq + v * W, T::loadu(src + v * W));
+          } else {
+            int c = 0;
+            for (; c < cols; c++) dq[c] = src[c];
+            for (; c < NR; c++) dq[c] = 0.f;
+          }
+        }
+      } else {  // B stored n×k: op(B)(q, j) = b[j*k + q]
+        for (int c = 0; c < NR; c++) {
+          if (c < cols) {
+            const float* src = p.b + (j0 + t + c) * p.k + p0;
+            for (int64_t q = 0; q < kc; q++) d[q * NR + c] = src[q];
+          } else {
+            for (int64_t q = 0; q < kc; q++) d[q * NR + c] = 0.f;
+          }
+        }
+      }
+    }
+  }
+
+  // One MR×NR tile: acc = Asliver · Bsliver over kc, then the epilogue into C.
+  static inline void tile(int64_t kc, const float* __restrict a, const float* __restrict b, float* c, int64_t ldc,
+                          int mrem, int nrem, int mode, const Epi& e, const float* bias) {
+    V acc[MR][NV];
+    for (int r = 0; r < MR; r++)
+      for (int v = 0; v < NV; v++) acc[r][v] = T::zero();
+    for (int64_t q = 0; q < kc; q++) {
+      V bv[NV];
+      for (int v = 0; v < NV; v++) bv[v] = T::load(b + v * W);
+      for (int r = 0; r < MR; r++) {
+        V av = T::set1(a[r]);
+        for (int v = 0; v < NV; v++) acc[r][v] = T::fmadd(av, bv[v], acc[r][v]);
+      }
+      a += MR;
+      b += NR;
+    }
+    V va = T::set1(e.alpha), vb = T::set1(e.beta);
+    for (int r = 0; r < MR; r++) {
+      if (r >= mrem) break;
+      float* cr = c + r * ldc;
+      for (int v = 0; v < NV; v++) {
+        int cnt = nrem - v * W;
+        if (cnt <= 0) break;
+        V x = T::mul(acc[r][v], va);
+        if (cnt >= W) {
+          if (!(mode & EP_FIRST)) x = T::add(x, T::loadu(cr + v * W));
+          else if (e.beta != 0.f) x = T::fmadd(vb, T::loadu(cr + v * W), x);
+          if (mode & EP_LAST) {
+            if (bias) x = T::add(x, T::loadu(bias + v * W));
+            x = vact<T>(x, e.act, e.slope);
+          }
+          T::storeu(cr + v * W, x);
+        } else {
+          if (!(mode & EP_FIRST)) x = T::add(x, T::loadn(cr + v * W, cnt));
+          else if (e.beta != 0.f) x = T::fmadd(vb, T::loadn(cr + v * W, cnt), x);
+          if (mode & EP_LAST) {
+            if (bias) x = T::add(x, T::loadn(bias + v * W, cnt));
+            x = vact<T>(x, e.act, e.slope);
+          }
+          T::storen(cr + v * W, x, cnt);
+        }
+      }
+    }
+  }
+
+  static constexpr int64_t KC = T::KC;
+  static constexpr int64_t MB = (T::MB / MR) * MR;
+  static constexpr int64_t NB = (T::NB / NR) * NR;
+
+  static size_t workspace_floats() { return static_cast<size_t>(MB * KC + NB * KC) + 64; }
+
+  // The single-thread loop nest over C[i0:i1, j0:j1].
+  static void region(const GemmParams& p, const Epi& e, int64_t i0, int64_t i1, int64_t j0, int64_t j1, float* ws) {
+    float* ap = ws;
+    float* bp = ws + MB * KC;
+    for (int64_t ic = i0; ic < i1; ic += MB) {
+      int64_t mb = min_(MB, i1 - ic);
+      for (int64_t pc = 0; pc < p.k; pc += KC) {
+        int64_t kc = min_(KC, p.k - pc);
+        int mode = (pc == 0 ? EP_FIRST : 0) | (pc + kc >= p.k ? EP_LAST : 0);
+        pack_a(p, ic, mb, pc, kc, ap);
+        for (int64_t jc = j0; jc < j1; jc += NB) {
+          int64_t nb = min_(NB, j1 - jc);
+          pack_b(p, pc, kc, jc, nb, bp);
+          for (int64_t ir = 0; ir < mb; ir += MR) {
+            int mrem = static_cast<int>(min_<int64_t>(MR, mb - ir));
+            for (int64_t jr = 0; jr < nb; jr += NR) {
+              int nrem = static_cast<int>(min_<int64_t>(NR, nb - jr));
+              tile(kc, ap + ir * kc, bp + jr * kc, p.c + (ic + ir) * p.n + jc + jr, p.n, mrem, nrem, mode, e,
+                   e.bias ? e.bias + jc + jr : nullptr);
+            }
+          }
+        }
+      }
+    }
+  }
+};
+
+// ---- small m: no packing (GEMV-like; the single-request inference shape) -------------------
+template <class T>
+struct Small {
+  using V = typename T::V;
+  static constexpr int W = T::W;
+  static constexpr int MAXM = 4;
+
+  // Final values for one output row from the raw dot products t[0..n): alpha·t + beta·C + bias, act.
+  static void finish(const float* t, float* c, int64_t n, const Epi& e, const float* bias) {
+    V va = T::set1(e.alpha), vb = T::set1(e.beta);
+    int64_t j = 0;
+    for (; j < n; j += W) {
+      int cnt = static_cast<int>(min_<int64_t>(W, n - j));
+      V x = T::mul(T::loadn(t + j, cnt), va);
+      if (e.beta != 0.f) x = T::fmadd(vb, T::loadn(c + j, cnt), x);
+      if (bias) x = T::add(x, T::loadn(bias + j, cnt));
+      T::storen(c + j, vact<T>(x, e.act, e.slope), cnt);
+    }
+  }
+
+  // op(B) = Bᵀ, B stored n×k: out[i][j] = <a_i, B_j>. Columns [j0, j1).
+  static void dots(const float* const* arow, int m, const float* b, int64_t k, int64_t j0, int64_t j1, float* out,
+                   int64_t ldo) {
+    constexpr int J = 4;
+    int64_t j = j0;
+    for (; j + J <= j1; j += J) {
+      V acc[MAXM][J];
+      for (int i = 0; i < MAXM; i++)
+        for (int u = 0; u < J; u++) acc[i][u] = T::zero();
+      const float* bj[J];
+      for (int u = 0; u < J; u++) bj[u] = b + (j + u) * k;
+      int64_t q = 0;
+      for (; q + W <= k; q += W) {
+        V bv[J];
+        for (int u = 0; u < J; u++) bv[u] = T::loadu(bj[u] + q);
+        for (int i = 0; i < MAXM; i++) {
+          if (i >= m) break;
+          V av = T::loadu(arow[i] + q);
+          for (int u = 0; u < J; u++) acc[i][u] = T::fmadd(av, bv[u], acc[i][u]);
+        }
+      }
+      if (q < k) {
+        int cnt = static_cast<int>(k - q);
+        V bv[J];
+        for (int u = 0; u < J; u++) bv[u] = T::loadn(bj[u] + q, cnt);
+        for (int i = 0; i < MAXM; i++) {
+          if (i >= m) break;
+          V av = T::loadn(arow[i] + q, cnt);
+          for (int u = 0; u < J; u++) acc[i][u] = T::fmadd(av, bv[u], acc[i][u]);
+        }
+      }
+      for (int i = 0; i < m; i++)
+        for (int u = 0; u < J; u++) out[i * ldo + j + u] = T::hsum(acc[i][u]);
+    }
+    for (; j < j1; j++) {
+      for (int i = 0; i < m; i++) {
+        V acc = T::zero();
+        int64_t q = 0;
+        for (; q + W <= k; q += W) acc = T::fmadd(T::loadu(arow[i] + q), T::loadu(b + j * k + q), acc);
+        if (q < k) {
+          int cnt = static_cast<int>(k - q);
+          acc = T::fmadd(T::loadn(arow[i] + q, cnt), T::loadn(b + j * k + q, cnt), acc);
+        }
+        out[i * ldo + j] = T::hsum(acc);
+      }
+    }
+  }
+
+  // op(B) = B stored k×n: out[i][j0:j1] = sum_q a_i[q]·B[q, j0:j1] (axpy form, 4 vectors wide).
+  static void axpys(const GemmParams& p, int m, const float* const* arow, int64_t astride, int64_t j0, int64_t j1,
+                    float* out, int64_t ldo) {
+    constexpr int NV = 4;
+    for (int64_t j = j0; j < j1; j += NV * W) {
+      int nrem = static_cast<int>(min_<int64_t>(NV * W, j1 - j));
+      V acc[MAXM][NV];
+      for (int i = 0; i < MAXM; i++)
+        for (int v = 0; v < NV; v++) acc[i][v] = T::zero();
+      for (int64_t q = 0; q < p.k; q++) {
+        const float* src = p.b + q * p.n + j;
+        V bv[NV];
+        if (nrem == NV * W) {
+          for (int v = 0; v < NV; v++) bv[v] = T::loadu(src + v * W);
+        } else {
+          for (int v = 0; v < NV; v++) bv[v] = T::loadn(src + v * W, max_(0, min_(W, nrem - v * W)));
+        }
+        for (int i = 0; i < MAXM; i++) {
+          if (i >= m) break;
+          V av = T::set1(arow[i][q * astride]);
+          for (int v = 0; v < NV; v++) acc[i][v] = T::fmadd(av, bv[v], acc[i][v]);
+        }
+      }
+      for (int i = 0; i < m; i++)
+        for (int v = 0; v < NV; v++) {
+          int cnt = nrem - v * W;
+          if (cnt <= 0) break;
+          T::storen(out + i * ldo + j + v * W, acc[i][v], min_(cnt, W));
+        }
+    }
+  }
+};
+
+// ---- drivers ------------------------------------------------------------------------------
+template <class T, int MR, int NV>
+struct Driver {
+  using G = Gemm<T, MR, NV>;
+  using S = Small<T>;
+  using V = typename T::V;
+  static constexpr int W = T::W;
+
+  struct Job {
+    const GemmParams* p;
+    Epi e;
+    bool split_n;
+    int64_t chunk, nchunks;
+    std::atomic<int64_t> next{0};
+  };
+
+  static void worker(void* ctx, int tid, int nth) {
+    Job& job = *static_cast<Job*>(ctx);
+    const GemmParams& p = *job.p;
+    float* ws = trimnet::thread_workspace(G::workspace_floats());
+    for (;;) {
+      int64_t c = job.next.fetch_add(1);
+      if (c >= job.nchunks) break;
+      int64_t lo = c * job.chunk;
+      if (job.split_n) G::region(p, job.e, 0, p.m, lo, min_(p.n, lo + job.chunk), ws);
+      else G::region(p, job.e, lo, min_(p.m, lo + job.chunk), 0, p.n, ws);
+    }
+  }
+
+  struct SmallJob {
+    const GemmParams* p;
+    Epi e;
+    const float* arow[S::MAXM];
+    int64_t astride;
+    int64_t chunk, nchunks;
+    std::atomic<int64_t> next{0};
+  };
+
+  static void small_worker(void* ctx, int tid, int nth) {
+    SmallJob& job = *static_cast<SmallJob*>(ctx);
+    const GemmParams& p = *job.p;
+    int m = static_cast<int>(p.m);
+    float* t = trimnet::thread_workspace(static_cast<size_t>(S::MAXM * job.chunk) + 64);
+    for (;;) {
+      int64_t c = job.next.fetch_add(1);
+      if (c >= job.nchunks) break;
+      int64_t j0 = c * job.chunk, j1 = min_(p.n, j0 + job.chunk);
+      // raw products into t (row stride chunk, shifted so column j0 lands at t[0])
+      if (p.trans_b) S::dots(job.arow, m, p.b, p.k, j0, j1, t - j0, job.chunk);
+      else S::axpys(p, m, job.arow, job.astride, j0, j1, t - j0, job.chunk);
+      for (int i = 0; i < m; i++)
+        S::finish(t + i * job.chunk, p.c + i * p.n + j0, j1 - j0, job.e, job.e.bias ? job.e.bias + j0 : nullptr);
+    }
+  }
+
+  static void gemm(const GemmParams& p, int nthreads) {
+    Epi e{p.alpha, p.beta, p.slope, p.bias, p.act};
+    double flops = 2.0 * double(p.m) * double(p.n) * double(p.k);
+    // Small m without packing; op(A) rows must be contiguous for the dot form (Bᵀ), so
+    // transA with transB and m > 1 goes the packed way.
+    if (p.m <= S::MAXM && (p.m == 1 || !p.trans_a || !p.trans_b)) {
+      SmallJob job;
+      job.p = &p;
+      job.e = e;
+      // op(A) row i: contiguous unless transA (then stride m; m == 1 is contiguous anyway).
+      job.astride = p.trans_a ? p.m : 1;
+      for (int i = 0; i < p.m; i++) job.arow[i] = p.trans_a ? p.a + i : p.a + i * p.k;
+      int64_t bytes = p.n * p.k;  // floats of B streamed
+      int nth = (bytes >= (int64_t(1) << 16) && p.n >= 64) ? nthreads : 1;
+      int64_t parts = nth > 1 ? nth * 2 : 1;
+      job.chunk = ((p.n + parts - 1) / parts + 15) / 16 * 16;
+      if (job.chunk < 16) job.chunk = 16;
+      job.nchunks = (p.n + job.chunk - 1) / job.chunk;
+      if (job.nchunks < nth) nth = static_cast<int>(job.nchunks);
+      trimnet::pool_run(nth, small_worker, &job);
+      return;
+    }
+    Job job;
+    job.p = &p;
+    job.e = e;
+    int nth = flops >= 2.0e6 ? nthreads : 1;
+    int64_t target = nth > 1 ? nth * 3 : 1;
+    // Column chunks (each packs A again) when n is wide enough, else row chunks.
+    if (p.n >= target * G::NR * 4 || p.n >= p.m) {
+      job.split_n = true;
+      int64_t per = (p.n + target - 1) / target;
+      job.chunk = max_<int64_t>(G::NR, (per + G::NR - 1) / G::NR * G::NR);
+      job.nchunks = (p.n + job.chunk - 1) / job.chunk;
+    } else {
+      job.split_n = false;
+      int64_t per = (p.m + target - 1) / target;
+      job.chunk = max_<int64_t>(MR, (per + MR - 1) / MR * MR);
+      job.nchunks = (p.m + job.chunk - 1) / job.chunk;
+    }
+    if (job.nchunks < nth) nth = static_cast<int>(job.nchunks);
+    trimnet::pool_run(nth, worker, &job);
+  }
+
+  // ---- colStats: a = act(x); per column sum, sum|a|, zeros, max. Rows in blocks of RB
+  // accumulated in float registers, flushed into double sums (exact for the zero count). ------
+  static constexpr int64_t RB = 32;
+
+  static void stats_rows(float* x, int64_t r0, int64_t r1, int64_t cols, int act, float slope, double* sum,
+                         double* sum_abs, double* zeros, float* mx, bool wb) {
+    alignas(64) float ts[T::W], ta[T::W], tz[T::W];
+    for (int64_t rb = r0; rb < r1; rb += RB) {
+      int64_t re = min_(r1, rb + RB);
+      for (int64_t j = 0; j < cols; j += W) {
+        int cnt = static_cast<int>(min_<int64_t>(W, cols - j));
+        V s = T::zero(), sa = T::zero(), z = T::zero(), m = T::loadn(mx + j, cnt);
+        for (int64_t i = rb; i < re; i++) {
+          float* px = x + i * cols + j;
+          V a = vact<T>(cnt == W ? T::loadu(px) : T::loadn(px, cnt), act, slope);
+          if (wb) {
+            if (cnt == W) T::storeu(px, a);
+            else T::storen(px, a, cnt);
+          }
+          s = T::add(s, a);
+          sa = T::add(sa, T::abs(a));
+          z = T::add(z, T::is_zero(a));
+          m = T::max(a, m);  // NaN never becomes the max (as a > max ? a : max)
+        }
+        T::storeu(ts, s);
+        T::storeu(ta, sa);
+        T::storeu(tz, z);
+        for (int c = 0; c < cnt; c++) {
+          sum[j + c] += ts[c];
+          sum_abs[j + c] += ta[c];
+          zeros[j + c] += tz[c];
+        }
+        T::storen(mx + j, m, cnt);
+      }
+    }
+  }
+
+  struct StatsJob {
+    float* x;
+    int64_t rows, cols, per;
+    int act;
+    float slope;
+    bool wb;
+    double* part;  // per thread: sum, sum_abs, zeros (3·cols doubles) then max (cols floats as doubles)
+  };
+
+  static void stats_worker(void* ctx, int tid, int nth) {
+    StatsJob& j = *static_cast<StatsJob*>(ctx);
+    // With fewer threads than planned (busy pool), the caller covers the rest.
+    for (int part = tid; part < (j.rows + j.per - 1) / j.per; part += nth) {
+      int64_t r0 = part * j.per, r1 = min_(j.rows, r0 + j.per);
+      double* d = j.part + part * 4 * j.cols;
+      float* fm = reinterpret_cast<float*>(d + 3 * j.cols);
+      stats_rows(j.x, r0, r1, j.cols, j.act, j.slope, d, d + j.cols, d + 2 * j.cols, fm, j.wb);
+    }
+  }
+
+  static void col_stats(float* x, int64_t rows, int64_t cols, int act, float slope, double* sum, double* sum_abs,
+                        double* zeros, float* mx, bool wb, int nthreads) {
+    if (rows == 0 || cols == 0) return;
+    int nth = rows * cols >= (int64_t(1) << 17) && rows >= 2 * RB ? nthreads : 1;
+    if (nth <= 1) {
+      stats_rows(x, 0, rows, cols, act, slope, sum, sum_abs, zeros, mx, wb);
+      return;
+    }
+    StatsJob j;
+    j.x = x;
+    j.rows = rows;
+    j.cols = cols;
+    j.act = act;
+    j.slope = slope;
+    j.wb = wb;
+    j.per = ((rows + nth - 1) / nth + RB - 1) / RB * RB;
+    int64_t parts = (rows + j.per - 1) / j.per;
+    j.part = reinterpret_cast<double*>(trimnet::thread_workspace(static_cast<size_t>(parts * 4 * cols * 2)));
+    for (int64_t q = 0; q < parts; q++) {
+      double* d = j.part + q * 4 * cols;
+      for (int64_t c = 0; c < 3 * cols; c++) d[c] = 0.0;
+      float* fm = reinterpret_cast<float*>(d + 3 * cols);
+      for (int64_t c = 0; c < cols; c++) fm[c] = -INFINITY;
+    }
+    trimnet::pool_run(nth, stats_worker, &j);
+    for (int64_t q = 0; q < parts; q++) {  // merge in row order
+      const double* d = j.part + q * 4 * cols;
+      const float* fm = reinterpret_cast<const float*>(d + 3 * cols);
+      for (int64_t c = 0; c < cols; c++) {
+        sum[c] += d[c];
+        sum_abs[c] += d[cols + c];
+        zeros[c] += d[2 * cols + c];
+        if (fm[c] > mx[c]) mx[c] = fm[c];
+      }
+    }
+  }
+};
+
+}  // namespace
