@@ -55,12 +55,14 @@ class Pool {
   void grow(int workers) {
     while (static_cast<int>(threads_.size()) < workers) {
       int id = static_cast<int>(threads_.size()) + 1;
-      threads_.emplace_back([this, id] { loop(id); });
+      // The generation before this run's increment: a worker that starts late must still see
+      // this run as new (reading gen_ in the thread could miss it, and try_run would wait forever).
+      unsigned seen = gen_.load();
+      threads_.emplace_back([this, id, seen] { loop(id, seen); });
     }
   }
 
-  void loop(int id) {
-    unsigned seen = gen_.load();
+  void loop(int id, unsigned seen) {
     for (;;) {
       // Spin briefly for the next generation, then sleep.
       auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(50);
