@@ -158,9 +158,10 @@ static void conformanceColStats() {
           auto gx = dx.get();
           int bad = 0;
           for (int64_t j = 0; j < cols; j++) {
-            const double tol = 1e-6 * (rsa[j] + 1);
+            // The CPU kernels may use vectorised tanh/erf/exp (~1e-6 relative): allow 1e-5.
+            const double tol = 1e-5 * (rsa[j] + 1);
             if (!(std::fabs(gs[j] - rs[j]) <= tol && std::fabs(gsa[j] - rsa[j]) <= tol && gz[j] == rz[j] &&
-                  std::fabs(gm[j] - rm[j]) <= 1e-6f * (1 + std::fabs(rm[j])))) {
+                  std::fabs(gm[j] - rm[j]) <= 1e-5f * (1 + std::fabs(rm[j])))) {
               if (bad < 3)
                 std::printf("  MISMATCH colStats[%s] %ldx%ld act=%d wb=%d col %ld: sum %.9g/%.9g abs %.9g/%.9g zeros %g/%g max %.7g/%.7g\n",
                             naive ? "naive" : "fast", long(rows), long(cols), act, wb, long(j), gs[j], rs[j], gsa[j], rsa[j],
@@ -170,7 +171,7 @@ static void conformanceColStats() {
           }
           if (wb)
             for (size_t i = 0; i < x.size(); i++)
-              if (!(std::fabs(gx[i] - xr[i]) <= 1e-6f * (1 + std::fabs(xr[i])))) {
+              if (!(std::fabs(gx[i] - xr[i]) <= 1e-5f * (1 + std::fabs(xr[i])))) {
                 if (bad < 3) std::printf("  MISMATCH colStats write-back at %zu: %.7g vs %.7g\n", i, gx[i], xr[i]);
                 bad++;
                 break;
