@@ -31,13 +31,32 @@ if (process.env.TRIMNET_NATIVE === 'OFF') {
 }
 
 const defines = [];
-if (process.env.TRIMNET_CUDA) defines.push(`--CDTRIMNET_CUDA=${process.env.TRIMNET_CUDA}`);
+// Always pass TRIMNET_CUDA so a fallback build (OFF, below) does not stick in the CMake cache.
+const cudaWanted = (process.env.TRIMNET_CUDA ?? 'ON').toUpperCase() !== 'OFF';
+if (process.env.TRIMNET_CUDA_ARCHITECTURES) defines.push(`--CDTRIMNET_CUDA_ARCHITECTURES=${process.env.TRIMNET_CUDA_ARCHITECTURES}`);
 if (process.env.TRIMNET_SANITIZE) defines.push(`--CDTRIMNET_SANITIZE=${process.env.TRIMNET_SANITIZE}`);
 const debug = process.env.TRIMNET_DEBUG ? ['--debug'] : [];
 const parallel = ['--parallel', String(Math.max(1, Number(process.env.TRIMNET_BUILD_JOBS) || 2))];
 
 const cmakeJs = bin('cmake-js');
-const ok = existsSync(cmakeJs) && run(cmakeJs, ['compile', ...debug, ...parallel, ...defines]);
+// configure (always, so a changed TRIMNET_CUDA reaches the CMake cache) then an incremental build.
+const compile = (cuda) => {
+  const flags = [...debug, ...defines, `--CDTRIMNET_CUDA=${cuda ? 'ON' : 'OFF'}`];
+  return run(cmakeJs, ['configure', ...flags]) && run(cmakeJs, ['build', ...debug, ...parallel]);
+};
+let ok = existsSync(cmakeJs) && compile(cudaWanted);
+if (!ok && existsSync(cmakeJs) && cudaWanted) {
+  // The CUDA part failed (e.g. a toolkit too old for the host compiler): keep the CPU addon.
+  console.warn(
+    '\ntrimnet: WARNING: building the CUDA kernels failed; retrying without them (TRIMNET_CUDA=OFF). ' +
+      'The cpu backend is unaffected; the cuda backend will report "not built with CUDA".\n',
+  );
+  ok = compile(false);
+}
+if (!ok && existsSync(cmakeJs)) {
+  // Last resort for a stale build directory: clean, configure and build from scratch.
+  ok = run(cmakeJs, ['rebuild', ...debug, ...parallel, ...defines, `--CDTRIMNET_CUDA=${cudaWanted ? 'ON' : 'OFF'}`]);
+}
 if (!ok) {
   console.warn(
     '\ntrimnet: WARNING: the native addon could not be built; trimnet will run on the slower ' +

@@ -42,3 +42,5 @@ export { sweep, predictLatencyUs } from './prune/sweep.js';
 export type { SweepOptions, SweepRow, SweepResult } from './prune/sweep.js';
 export { sweepTable, sweepSvg } from './prune/report.js';
 export type { PlotSeries, PlotOptions } from './prune/report.js';
+export { keepOnDevice, refreshOnDevice, dropFromDevice, setCudaAllowTF32 } from './backend/cuda.js';
+export type { DeviceBuffer, CudaDeviceInfo } from './backend/cuda.js';
