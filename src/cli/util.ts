@@ -14,7 +14,9 @@ export function notYet(name: string): () => never {
 export function table(header: string[], rows: (string | number)[][]): string {
   const cells = [header, ...rows.map((r) => r.map((c) => String(c)))];
   const widths = header.map((_, j) => Math.max(...cells.map((r) => (r[j] ?? '').length)));
-  const line = (r: string[]) => r.map((c, j) => (j === 0 ? c.padEnd(widths[j]!) : c.padStart(widths[j]!))).join('  ');
+  // Numbers right-aligned, text left-aligned.
+  const numeric = (c: string) => /^[-+]?[\d.,]+(e[-+]?\d+)?%?$/i.test(c);
+  const line = (r: string[]) => r.map((c, j) => (numeric(c) ? c.padStart(widths[j]!) : c.padEnd(widths[j]!))).join('  ').trimEnd();
   return [line(cells[0]!), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.slice(1).map(line)].join('\n');
 }
 
