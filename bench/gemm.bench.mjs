@@ -14,7 +14,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import Benchmark from 'benchmark';
-import { machine, mdTable, root, runPython, writeResults } from './lib.mjs';
+import { machine, mdTable, root, runPython, timeMs, writeResults } from './lib.mjs';
 
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
@@ -169,31 +169,33 @@ if (cpu && np) {
 if (addon) addon.setThreads(0);
 
 // ---- latency: 1×784 · (512×784)ᵀ (+ bias, relu), the single-request inference shape --------
+// A true per-call p50 (timeMs times each call; benchmark.js samples are means over many calls).
 const latency = {};
+const p50us = (fn, minMs) => timeMs(fn, { minMs, minReps: 20 }) * 1000;
 {
   const x = rand(784, 3), w = rand(512 * 784, 4), bias = rand(512, 5), y = new Float32Array(512);
   const opts = { transB: true, bias, activation: 'relu' };
   if (cpu) {
-    latency['trimnet cpu'] = bench('lat cpu', () => cpu.gemm(1, 512, 784, x, w, y, opts), { maxTime: 1, minSamples: 20 }) * 1e6;
-    latency['trimnet cpu (no epilogue)'] = bench('lat cpu plain', () => cpu.gemm(1, 512, 784, x, w, y, { transB: true }), { maxTime: 1, minSamples: 20 }) * 1e6;
+    latency['trimnet cpu'] = p50us(() => cpu.gemm(1, 512, 784, x, w, y, opts), 1000);
+    latency['trimnet cpu (no epilogue)'] = p50us(() => cpu.gemm(1, 512, 784, x, w, y, { transB: true }), 1000);
   }
   const js = trimnet.tryBackend('js');
-  latency['trimnet js'] = bench('lat js', () => js.gemm(1, 512, 784, x, w, y, opts), { maxTime: 0.5, minSamples: 10 }) * 1e6;
+  latency['trimnet js'] = p50us(() => js.gemm(1, 512, 784, x, w, y, opts), 500);
   if (Matrix) {
     const xm = new Matrix([Array.from(x)]);
     const wt = new Matrix(784, 512);
     for (let i = 0; i < 512; i++) for (let j = 0; j < 784; j++) wt.set(j, i, w[i * 784 + j]);
-    latency['ml-matrix'] = bench('lat ml', () => xm.mmul(wt), { maxTime: 0.5, minSamples: 10 }) * 1e6;
+    latency['ml-matrix'] = p50us(() => xm.mmul(wt), 500);
   }
   if (tf) {
     for (const b of ['cpu', ...(tfBackends.wasm ? ['wasm'] : [])]) {
       tf.setBackend(b);
       const xt = tf.tensor2d(x, [1, 784]), wt = tf.tensor2d(w, [512, 784]);
-      latency[`tfjs ${b}`] = bench(`lat tf ${b}`, () => {
+      latency[`tfjs ${b}`] = p50us(() => {
         const c = tf.matMul(xt, wt, false, true);
         c.dataSync();
         c.dispose();
-      }, { maxTime: 0.5, minSamples: 10 }) * 1e6;
+      }, 500);
     }
   }
   if (np?.latency_us) latency['numpy (OpenBLAS, in Python)'] = np.latency_us;
@@ -252,7 +254,7 @@ const body = [
     `(assumes ${avx512 ? 'Zen 5 full-width AVX-512: 2 × 512-bit FMA pipes' : '2 × 256-bit FMA pipes'} per core at the clock /proc/cpuinfo reports; ` +
     `boost clocks can exceed it, so fractions above 100% of a pipe mean the core ran faster than that clock). Override with TRIMNET_PEAK_GHZ.`,
   '',
-  'Single-request inference latency (µs per call including the call from JS; numpy includes its Python call):',
+  'Single-request inference latency (per-call p50 in µs, including the call from JS; numpy includes its Python call):',
   '',
   latTable,
 ].join('\n');
