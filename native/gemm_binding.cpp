@@ -59,7 +59,11 @@ static std::unique_ptr<GemmBaton> parseGemm(const Napi::CallbackInfo& info) {
 
 static Napi::Value Gemm(const Napi::CallbackInfo& info) {
   auto baton = parseGemm(info);
-  trimnet::gemm(baton->p);
+  try {
+    trimnet::gemm(baton->p);
+  } catch (const std::exception& e) {  // e.g. std::bad_alloc for the packing workspace
+    throw Napi::Error::New(info.Env(), std::string("gemm failed: ") + e.what());
+  }
   return info.Env().Undefined();
 }
 
@@ -106,7 +110,11 @@ static Napi::Value ColStats(const Napi::CallbackInfo& info) {
   auto zeros = argArray<double>(info, 7, "zeros", cols);
   auto max = argArray<float>(info, 8, "max", cols);
   bool writeBack = argBool(info, 9, "writeBack");
-  trimnet::col_stats(x.Data(), rows, cols, act, slope, sum.Data(), sumAbs.Data(), zeros.Data(), max.Data(), writeBack);
+  try {
+    trimnet::col_stats(x.Data(), rows, cols, act, slope, sum.Data(), sumAbs.Data(), zeros.Data(), max.Data(), writeBack);
+  } catch (const std::exception& e) {
+    throw Napi::Error::New(env, std::string("colStats failed: ") + e.what());
+  }
   return env.Undefined();
 }
 

@@ -88,14 +88,18 @@ struct AlignedFree {
 };
 }  // namespace
 
-float* thread_workspace(size_t floats) {
+float* thread_workspace(size_t floats, bool nothrow) {
   thread_local std::unique_ptr<float, AlignedFree> buf;
   thread_local size_t cap = 0;
   if (floats > cap || !buf) {
     size_t want = std::max(floats, cap * 2);
     size_t bytes = (want * sizeof(float) + 63) / 64 * 64;
     buf.reset(static_cast<float*>(std::aligned_alloc(64, bytes)));
-    if (!buf) throw std::bad_alloc();
+    if (!buf) {
+      cap = 0;
+      if (nothrow) return nullptr;
+      throw std::bad_alloc();
+    }
     cap = want;
   }
   return buf.get();

@@ -31,6 +31,12 @@
 #include "gemm_internal.h"
 #include "thread_pool.h"
 
+// Chunks per thread: more balance when the OS delays a thread, but each chunk packs its own
+// copy of the shared operand.
+#ifndef TRIMNET_CHUNKS_PER_THREAD
+#define TRIMNET_CHUNKS_PER_THREAD 2
+#endif
+
 namespace {
 
 using trimnet::GemmParams;
@@ -147,14 +153,11 @@ struct Gemm {
           for (; r < rows; r++) d[q * MR + r] = src[r];
           for (; r < MR; r++) d[q * MR + r] = 0.f;
         }
-      } else {
-        for (int r = 0; r < MR; r++) {
-          if (r < rows) {
-            const float* src = p.a + (i0 + s + r) * p.k + p0;
-            for (int64_t q = 0; q < kc; q++) d[q * MR + r] = src[q];
-          } else {
-            for (int64_t q = 0; q < kc; q++) d[q * MR + r] = 0.f;
-          }
+      } else {  // MR row streams read side by side, the sliver written contiguously
+        const float* src[MR];
+        for (int r = 0; r < MR; r++) src[r] = p.a + (i0 + s + min_(r, rows - 1)) * p.k + p0;
+        for (int64_t q = 0; q < kc; q++) {
+          for (int r = 0; r < MR; r++) d[q * MR + r] = r < rows ? src[r][q] : 0.f;
         }
       }
     }
@@ -388,7 +391,8 @@ struct Driver {
   static void worker(void* ctx, int tid, int nth) {
     Job& job = *static_cast<Job*>(ctx);
     const GemmParams& p = *job.p;
-    float* ws = trimnet::thread_workspace(G::workspace_floats());
+    float* ws = trimnet::thread_workspace(G::workspace_floats(), tid != 0);
+    if (!ws) return;
     for (;;) {
       int64_t c = job.next.fetch_add(1);
       if (c >= job.nchunks) break;
@@ -411,7 +415,8 @@ struct Driver {
     SmallJob& job = *static_cast<SmallJob*>(ctx);
     const GemmParams& p = *job.p;
     int m = static_cast<int>(p.m);
-    float* t = trimnet::thread_workspace(static_cast<size_t>(S::MAXM * job.chunk) + 64);
+    float* t = trimnet::thread_workspace(static_cast<size_t>(S::MAXM * job.chunk) + 64, tid != 0);
+    if (!t) return;
     for (;;) {
       int64_t c = job.next.fetch_add(1);
       if (c >= job.nchunks) break;
@@ -445,6 +450,7 @@ struct Driver {
       if (job.chunk < 16) job.chunk = 16;
       job.nchunks = (p.n + job.chunk - 1) / job.chunk;
       if (job.nchunks < nth) nth = static_cast<int>(job.nchunks);
+      trimnet::thread_workspace(static_cast<size_t>(S::MAXM * job.chunk) + 64);  // throws here, before any worker
       trimnet::pool_run(nth, small_worker, &job);
       return;
     }
@@ -452,7 +458,7 @@ struct Driver {
     job.p = &p;
     job.e = e;
     int nth = flops >= 8.0e6 ? nthreads : 1;  // below ~160³ a wake-up costs more than it saves
-    int64_t target = nth > 1 ? nth * 3 : 1;
+    int64_t target = nth > 1 ? nth * TRIMNET_CHUNKS_PER_THREAD : 1;
     // Column chunks (each packs A again) when n is wide enough, else row chunks.
     if (p.n >= target * G::NR * 4 || p.n >= p.m) {
       job.split_n = true;
@@ -466,6 +472,7 @@ struct Driver {
       job.nchunks = (p.m + job.chunk - 1) / job.chunk;
     }
     if (job.nchunks < nth) nth = static_cast<int>(job.nchunks);
+    trimnet::thread_workspace(G::workspace_floats());  // throws here, before any worker
     trimnet::pool_run(nth, worker, &job);
   }
 

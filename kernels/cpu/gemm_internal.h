@@ -44,6 +44,8 @@ extern const KernelSet kernels_avx512;
 
 // A 64-byte aligned scratch buffer owned by the calling thread, at least `floats` long; reused
 // across calls (no allocation per call once warm). Valid until the same thread asks again.
-float* thread_workspace(size_t floats);
+// Throws std::bad_alloc, or returns null when nothrow (pool workers must not throw: a worker
+// without memory takes no work and the caller, who allocated before starting the run, does it).
+float* thread_workspace(size_t floats, bool nothrow = false);
 
 }  // namespace trimnet
