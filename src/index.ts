@@ -39,7 +39,7 @@ export { lnStructured, lnStructuredMask, pruneStructured, roundHalfEven } from '
 export type { LnStructuredOptions, LnStructuredMask, PruneStructuredOptions, StructuredPruneReport } from './prune/structured.js';
 export type { PruneReport } from './prune/shrink.js';
 export { sweep, predictLatencyUs } from './prune/sweep.js';
-export type { SweepOptions, SweepRow, SweepResult } from './prune/sweep.js';
+export type { SweepOptions, SweepRow, SweepResult, SweepMeta } from './prune/sweep.js';
 export { sweepTable, sweepSvg } from './prune/report.js';
 export type { PlotSeries, PlotOptions } from './prune/report.js';
 export { keepOnDevice, refreshOnDevice, dropFromDevice, setCudaAllowTF32 } from './backend/cuda.js';

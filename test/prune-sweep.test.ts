@@ -72,3 +72,22 @@ describe('sweepSvg', () => {
     expect(niceTicks(5, 5).length).toBeGreaterThan(1);
   });
 });
+
+describe('sweep result shape (design: sweep(...) -> rows)', () => {
+  it('is an array of rows carrying the baseline, and JSON keeps both', async () => {
+    const { MLP } = await import('../src/nn/mlp.js');
+    const { Tensor } = await import('../src/tensor.js');
+    const mlp = MLP.create({ sizes: [6, 8, 3], seed: 1 });
+    const x = Tensor.rand([40, 6], 2);
+    const labels = Int32Array.from({ length: 40 }, (_, i) => i % 3);
+    const r = sweep(mlp, x, labels, { thresholds: [0, 0.1], latency: false });
+    expect(Array.isArray(r)).toBe(true);
+    expect(r.length).toBe(2);
+    expect(r[0]!.threshold).toBe(0);
+    expect(r.rows).toBe(r);
+    expect(r.baseline.params).toBe(mlp.paramCount());
+    const json = JSON.parse(JSON.stringify(r));
+    expect(json.rows.length).toBe(2);
+    expect(json.baseline.params).toBe(mlp.paramCount());
+  });
+});

@@ -70,10 +70,15 @@ function fmtTick(v: number): string {
   return Number.isInteger(v) ? String(v) : v.toFixed(Math.min(4, Math.max(1, -Math.floor(Math.log10(Math.abs(v) || 1)) + 1)));
 }
 
+function isSweepResult(s: PlotSeries[] | SweepResult): s is SweepResult {
+  return 'baseline' in s;
+}
+
 /** SVG plot: accuracy (%) against parameters removed (%), one line per series, λ at each point. */
 export function sweepSvg(series: PlotSeries[] | SweepResult, opts: PlotOptions = {}): string {
-  const list: PlotSeries[] = Array.isArray(series) ? series : [{ name: describeResult(series), rows: series.rows }];
-  const baseline = opts.baseline ?? (Array.isArray(series) ? undefined : series.baseline.accuracy);
+  const single = isSweepResult(series) ? series : null;
+  const list: PlotSeries[] = single ? [{ name: describeResult(single), rows: [...single] }] : (series as PlotSeries[]);
+  const baseline = opts.baseline ?? single?.baseline.accuracy;
   const W = opts.width ?? 760;
   const H = opts.height ?? 480;
   const m = { left: 70, right: 24, top: 48, bottom: 58 };

@@ -35,14 +35,27 @@ export interface SweepRow {
   latencyUs: number | null;
 }
 
-export interface SweepResult {
+export interface SweepMeta {
   baseline: { params: number; bytes: number; accuracy: number; neurons: number[]; latencyUs: number | null };
-  rows: SweepRow[];
   statistic: string;
   relative: boolean;
   compensateBias: boolean;
   reconstruct: boolean;
   finetuneEpochs: number;
+}
+
+/**
+ * The design's `sweep(...) -> rows`: an array of rows, one per λ, that also carries the unpruned
+ * baseline and the options used (`rows` is the same array, for symmetry with the JSON form).
+ * JSON.stringify gives `{ ...meta, rows }` (see toJSON) so nothing is lost when written out.
+ */
+export type SweepResult = SweepRow[] & SweepMeta & { readonly rows: SweepRow[] };
+
+function sweepResult(rows: SweepRow[], meta: SweepMeta): SweepResult {
+  const out = Object.assign([...rows], meta) as SweepRow[] & SweepMeta;
+  Object.defineProperty(out, 'rows', { get: () => out, enumerable: false });
+  Object.defineProperty(out, 'toJSON', { value: () => ({ ...meta, rows: [...out] }), enumerable: false });
+  return out as SweepResult;
 }
 
 /** Median time of model.predictOne on one sample, in µs. */
@@ -91,13 +104,12 @@ export function sweep(mlp: MLP, x: Tensor, labels: ArrayLike<number>, opts: Swee
     onRow?.(row, i);
     return row;
   });
-  return {
+  return sweepResult(rows, {
     baseline,
-    rows,
     statistic: pruneOpts.statistic ?? 'mean',
     relative: !!pruneOpts.relative,
     compensateBias: !!pruneOpts.compensateBias,
     reconstruct: !!pruneOpts.reconstruct,
     finetuneEpochs: pruneOpts.finetune?.epochs ?? 0,
-  };
+  });
 }
