@@ -92,6 +92,10 @@ if (!process.argv.includes('--skip-methods')) {
     const m = t.kernelMap(A, B, { features: 2000, gamma: 2, ridge: 0.1 });
     return [m.apply(At), m.target(Bt)];
   }, { csls: true });
+  run('kernel ridge, exact (γ=2, ridge 0.1)', () => {
+    const m = t.kernelRidge(A, B, { gamma: 2, ridge: 0.1 });
+    return [m.apply(At), m.target(Bt)];
+  }, { csls: true });
   if (!quick) {
     run('kernel map (RFF D=4000, γ=2, ridge 0.1)', () => {
       const m = t.kernelMap(A, B, { features: 4000, gamma: 2, ridge: 0.1 });
