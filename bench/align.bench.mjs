@@ -119,7 +119,7 @@ if (!process.argv.includes('--skip-methods')) {
       'Chance is 1/10,000. "csls" is MUSE\'s CSLS with k = 10. Fit time includes applying the map to the test set.\n\n' +
       mdTable(['method', 'P@1 cos', 'P@5 cos', 'P@10 cos', 'P@1 CSLS', 'P@10 CSLS', 'fit'], rows) +
       `\n\n## Linear probe (softmax regression; train: 60,000 training embeddings, accuracy on the 10,000 test embeddings)\n\n` +
-      mdTable(['embeddings', 'trimnet probe (Adam, 20 epochs)', 'sklearn LogisticRegression (peer)'], [
+      mdTable(['embeddings', 'trimnet probe (Adam 1e-3, 20 epochs)', 'sklearn LogisticRegression (peer)'], [
         [`A (${At.cols} dims)`, f4(probes.a), f4(sk?.a)],
         [`B (${Bt.cols} dims)`, f4(probes.b), f4(sk?.b)],
         ['[A, B] (z-score per block, 1/√d)', f4(probes.concat), f4(sk?.concat)],

@@ -16,7 +16,7 @@ import { checkMatrix } from './dense.js';
 export interface ProbeOptions {
   epochs?: number; // default 20
   batchSize?: number; // default 256
-  lr?: number; // Adam step, default 3e-3
+  lr?: number; // Adam step, default 1e-3
   l2?: number; // weight decay, default 1e-4
   seed?: number; // shuffling, default 0
   classes?: number; // default max label + 1
@@ -42,7 +42,7 @@ export function trainProbe(X: Tensor, labels: ArrayLike<number>, opts: ProbeOpti
   if (!Number.isInteger(c) || c <= maxLabel) throw expected(`an integer > ${maxLabel} (the largest label)`, 'probe classes', c);
   const epochs = opts.epochs ?? 20;
   const batch = Math.min(n, opts.batchSize ?? 256);
-  const lr = opts.lr ?? 3e-3;
+  const lr = opts.lr ?? 1e-3;
   const l2 = opts.l2 ?? 1e-4;
   const rng = new Rng(opts.seed ?? 0);
 
