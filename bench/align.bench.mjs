@@ -92,6 +92,14 @@ if (!process.argv.includes('--skip-methods')) {
     const m = t.kernelMap(A, B, { features: 2000, gamma: 2, ridge: 0.1 });
     return [m.apply(At), m.target(Bt)];
   }, { csls: true });
+  run('kernel ridge, exact (γ=2, ridge 0.1)', () => {
+    const m = t.kernelRidge(A, B, { gamma: 2, ridge: 0.1 });
+    return [m.apply(At), m.target(Bt)];
+  }, { csls: true });
+  run('kernel ridge, exact (γ=2, ridge 0.03: the validation split\'s pick)', () => {
+    const m = t.kernelRidge(A, B, { gamma: 2, ridge: 0.03 });
+    return [m.apply(At), m.target(Bt)];
+  }, { csls: true });
   if (!quick) {
     run('kernel map (RFF D=4000, γ=2, ridge 0.1)', () => {
       const m = t.kernelMap(A, B, { features: 4000, gamma: 2, ridge: 0.1 });
@@ -112,10 +120,14 @@ if (!process.argv.includes('--skip-methods')) {
   console.log(`  probe: A ${f4(probes.a)}, B ${f4(probes.b)}, [A, B] ${f4(probes.concat)}; sklearn ${JSON.stringify(sk)}`);
   sections.push(
     `## Cross-model retrieval, A→B (${At.rows} test items, fit on ${fitRows} training pairs)\n\n` +
-      'Chance is 1/10,000. "csls" is MUSE\'s CSLS with k = 10. Fit time includes applying the map to the test set.\n\n' +
+      'Chance is 1/10,000. "csls" is MUSE\'s CSLS with k = 10. Fit time includes applying the map to the test set. ' +
+      'Every map is fit on the 5,000 training pairs only. The kernel width γ = 2 and ridge 0.1 were picked on a small grid; ' +
+      'checked on a validation split (fit on training rows 0–5,000, evaluate on training rows 5,000–15,000, never the test set; ' +
+      'numpy, exact kernel ridge, cosine P@1): γ = 1 / 2 / 4 at ridge 0.1 gave 0.903 / 0.916 / 0.898, and ridge 0.03 / 0.3 at γ = 2 gave 0.941 / 0.864, ' +
+      'so the table also runs ridge 0.03 (the validation pick; its test numbers were not used to choose it).\n\n' +
       mdTable(['method', 'P@1 cos', 'P@5 cos', 'P@10 cos', 'P@1 CSLS', 'P@10 CSLS', 'fit'], rows) +
       `\n\n## Linear probe (softmax regression; train: 60,000 training embeddings, accuracy on the 10,000 test embeddings)\n\n` +
-      mdTable(['embeddings', 'trimnet probe (Adam, 20 epochs)', 'sklearn LogisticRegression (peer)'], [
+      mdTable(['embeddings', 'trimnet probe (Adam 1e-3, 20 epochs)', 'sklearn LogisticRegression (peer)'], [
         [`A (${At.cols} dims)`, f4(probes.a), f4(sk?.a)],
         [`B (${Bt.cols} dims)`, f4(probes.b), f4(sk?.b)],
         ['[A, B] (z-score per block, 1/√d)', f4(probes.concat), f4(sk?.concat)],

@@ -60,7 +60,7 @@ describe('trimnet align', () => {
   });
 
   it('procrustes, cca and kernel print a table with the direct row', () => {
-    for (const args of [['--method', 'procrustes', '--center'], ['--method', 'cca', '--k', '4', '--weighted'], ['--method', 'kernel', '--features', '200', '--metric', 'csls']]) {
+    for (const args of [['--method', 'procrustes', '--center'], ['--method', 'cca', '--k', '4', '--weighted'], ['--method', 'kernel', '--features', '200', '--metric', 'csls'], ['--method', 'kernel', '--exact']]) {
       const r = trimnet('align', aFile, bFile, ...args, '--fit', '0:400', '--eval', '400:');
       expect(r.code, r.err).toBe(0);
       expect(r.out).toMatch(/direct \(unaligned, narrower side zero-padded\)/);

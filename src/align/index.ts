@@ -17,3 +17,5 @@ export { tagSpace, spaceOf, sliceSpace, newSpace, cosineSimilarity, assertSameSp
 export type { SpaceCheckOptions } from './space.js';
 export { readEmbeddings } from './io.js';
 export { embed, hiddenLayerIndex } from './embed.js';
+export { kernelRidge } from './krr.js';
+export type { KernelRidgeOptions, KernelRidgeResult } from './krr.js';

@@ -14,9 +14,9 @@ import { Tensor } from '../tensor.js';
 import { checkMatrix } from './dense.js';
 
 export interface ProbeOptions {
-  epochs?: number; // default 20
+  epochs?: number; // default 20, or more on small sets so that there are at least 1,000 Adam steps
   batchSize?: number; // default 256
-  lr?: number; // Adam step, default 3e-3
+  lr?: number; // Adam step, default 1e-3
   l2?: number; // weight decay, default 1e-4
   seed?: number; // shuffling, default 0
   classes?: number; // default max label + 1
@@ -40,9 +40,9 @@ export function trainProbe(X: Tensor, labels: ArrayLike<number>, opts: ProbeOpti
   }
   const c = opts.classes ?? maxLabel + 1;
   if (!Number.isInteger(c) || c <= maxLabel) throw expected(`an integer > ${maxLabel} (the largest label)`, 'probe classes', c);
-  const epochs = opts.epochs ?? 20;
   const batch = Math.min(n, opts.batchSize ?? 256);
-  const lr = opts.lr ?? 3e-3;
+  const epochs = opts.epochs ?? Math.max(20, Math.ceil(1000 / Math.ceil(n / batch)));
+  const lr = opts.lr ?? 1e-3;
   const l2 = opts.l2 ?? 1e-4;
   const rng = new Rng(opts.seed ?? 0);
 

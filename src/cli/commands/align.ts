@@ -7,6 +7,7 @@ import { cca } from '../../align/cca.js';
 import { concatFit, type ConcatNormalize } from '../../align/concat.js';
 import { readEmbeddings } from '../../align/io.js';
 import { kernelMap } from '../../align/kernel.js';
+import { kernelRidge } from '../../align/krr.js';
 import { linearMap } from '../../align/linear.js';
 import { retrieval, type RetrievalMetric, type RetrievalResult } from '../../align/metrics.js';
 import { trainProbe } from '../../align/probe.js';
@@ -30,6 +31,7 @@ interface AlignOpts {
   weighted?: boolean;
   metric: string;
   features: number;
+  exact?: boolean;
   gamma: number;
   seed: number;
   concatNorm: string;
@@ -86,6 +88,7 @@ export function register(program: Command): void {
     .option('--weighted', 'cca: weight the shared dimensions by their correlations')
     .option('--ridge <r>', 'linear: absolute ridge (default 1e-3: dead ReLU units make plain least squares singular); cca: relative ridge (default 1e-6); kernel: ridge (default 0.1)', numberOption('--ridge', { min: 0 }))
     .option('--features <n>', 'kernel: random Fourier features', intOption('--features'), 2000)
+    .option('--exact', 'kernel: exact kernel ridge regression (n×n kernel) instead of random features')
     .option('--gamma <g>', 'kernel: relative RBF width', numberOption('--gamma', { min: 0 }), 2)
     .option('--seed <n>', 'kernel: random features seed', intOption('--seed', { min: 0 }), 0)
     .option('--concat-norm <name>', 'concat: l2, zscore or none', 'l2')
@@ -157,6 +160,9 @@ export function register(program: Command): void {
       } else if (method === 'linear') {
         const m = linearMap(Af, Bf, { ridge: o.ridge ?? 1e-3, center: !!o.center });
         [Q, K, tensors] = [m.apply(Ae), m.target(Be), m.tensors()];
+      } else if (o.exact) {
+        const m = kernelRidge(Af, Bf, { gamma: o.gamma, ridge: o.ridge ?? 0.1 });
+        [Q, K, tensors] = [m.apply(Ae), m.target(Be), m.tensors()];
       } else {
         const m = kernelMap(Af, Bf, { features: o.features, gamma: o.gamma, ridge: o.ridge ?? 0.1, seed: o.seed });
         [Q, K, tensors] = [m.apply(Ae), m.target(Be), m.tensors()];
@@ -164,13 +170,13 @@ export function register(program: Command): void {
       const fitSeconds = (performance.now() - t0) / 1000;
       const aligned = retrieval(Q, K, { metric });
       if (o.out) {
-        const metadata: Record<string, string> = { method, fit: `${fs}:${fe}`, a: fileA, b: fileB, options: JSON.stringify({ center: !!o.center, normalize: !!o.normalize, k: o.k, ridge: o.ridge, weighted: !!o.weighted, features: o.features, gamma: o.gamma, seed: o.seed }) };
+        const metadata: Record<string, string> = { method, fit: `${fs}:${fe}`, a: fileA, b: fileB, options: JSON.stringify({ center: !!o.center, normalize: !!o.normalize, k: o.k, ridge: o.ridge, weighted: !!o.weighted, features: o.features, exact: !!o.exact, gamma: o.gamma, seed: o.seed }) };
         writeOutput(o.out, writeSafetensors(tensors, { metadata }), [fileA, fileB]);
       }
       const out = { ...base, metric, direct, aligned, fitSeconds, ...extra, ...(o.out ? { out: o.out } : {}) };
       if (o.json) return printJson(out);
       console.log(`A→B retrieval over ${ee - es} items (rows ${es}:${ee}), fit on rows ${fs}:${fe}${overlap ? ` (${overlap} rows overlap)` : ''}, ${metric}`);
-      const label = method + (o.center ? ' --center' : '') + (o.normalize ? ' --normalize' : '') + (method === 'cca' ? ` k=${o.k}${o.weighted ? ' weighted' : ''}` : '');
+      const label = method + (o.center ? ' --center' : '') + (o.normalize ? ' --normalize' : '') + (method === 'cca' ? ` k=${o.k}${o.weighted ? ' weighted' : ''}` : '') + (method === 'kernel' ? (o.exact ? ' --exact' : ` D=${o.features}`) : '');
       console.log(table(['', 'P@1', 'P@5', 'P@10'], [
         [`direct (unaligned${A.cols !== B.cols ? ', narrower side zero-padded' : ''})`, ...fmt(direct)],
         [label, ...fmt(aligned)],

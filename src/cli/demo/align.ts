@@ -58,7 +58,7 @@ export const alignStep: DemoStep = {
     ctx.log(`A→B retrieval over ${At.rows} test images (chance ${(1 / At.rows).toFixed(4)}), maps fit on ${fitN} training pairs:`);
     ctx.log(table(['', 'P@1', 'P@10'], rows));
 
-    const probe = (xtr: Tensor, xte: Tensor) => trainProbe(xtr, ds.train.labels, { classes: ds.classes.length, epochs: 10 }).accuracy(xte, ds.test.labels);
+    const probe = (xtr: Tensor, xte: Tensor) => trainProbe(xtr, ds.train.labels, { classes: ds.classes.length }).accuracy(xte, ds.test.labels);
     const cat = concatFit([trainA, trainB], { normalize: 'zscore' });
     const acc = { a: probe(trainA, At), b: probe(trainB, Bt), concat: probe(cat.apply([trainA, trainB]), cat.apply([At, Bt])) };
     ctx.log(`linear probe accuracy: A ${acc.a.toFixed(4)}, B ${acc.b.toFixed(4)}, [A, B] concatenated ${acc.concat.toFixed(4)}`);
