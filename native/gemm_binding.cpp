@@ -17,7 +17,9 @@ struct GemmBaton {
   Napi::Reference<Napi::Value> refs[4];
 };
 
-static std::unique_ptr<GemmBaton> parseGemm(const Napi::CallbackInfo& info) {
+// pin: keep the typed arrays alive with references (async calls only; a sync call holds them
+// on the JS stack for its whole duration, and references cost more than a small GEMM).
+static std::unique_ptr<GemmBaton> parseGemm(const Napi::CallbackInfo& info, bool pin) {
   Napi::Env env = info.Env();
   if (info.Length() != 13) throw Napi::TypeError::New(env, "gemm expects 13 arguments, received " + std::to_string(info.Length()));
   auto baton = std::make_unique<GemmBaton>();
@@ -38,7 +40,7 @@ static std::unique_ptr<GemmBaton> parseGemm(const Napi::CallbackInfo& info) {
   if (!info[10].IsNull() && !info[10].IsUndefined()) {
     auto bias = argArray<float>(info, 10, "bias", p.n);
     p.bias = bias.Data();
-    baton->refs[3] = Napi::Persistent(info[10]);
+    if (pin) baton->refs[3] = Napi::Persistent(info[10]);
   }
   p.act = argInt(info, 11, "activation", 0, trimnet::ACT_COUNT - 1);
   p.slope = static_cast<float>(argNumber(info, 12, "slope"));
@@ -51,14 +53,16 @@ static std::unique_ptr<GemmBaton> parseGemm(const Napi::CallbackInfo& info) {
   auto overlaps = [&](const float* x, int64_t len) { return len > 0 && mn > 0 && x < c1 && c0 < x + len; };
   if (overlaps(p.a, mk) || overlaps(p.b, kn))
     throw Napi::RangeError::New(env, "C must not share memory with A or B");
-  baton->refs[0] = Napi::Persistent(info[3]);
-  baton->refs[1] = Napi::Persistent(info[4]);
-  baton->refs[2] = Napi::Persistent(info[5]);
+  if (pin) {
+    baton->refs[0] = Napi::Persistent(info[3]);
+    baton->refs[1] = Napi::Persistent(info[4]);
+    baton->refs[2] = Napi::Persistent(info[5]);
+  }
   return baton;
 }
 
 static Napi::Value Gemm(const Napi::CallbackInfo& info) {
-  auto baton = parseGemm(info);
+  auto baton = parseGemm(info, false);
   try {
     trimnet::gemm(baton->p);
   } catch (const std::exception& e) {  // e.g. std::bad_alloc for the packing workspace
@@ -90,7 +94,7 @@ class GemmWorker : public Napi::AsyncWorker {
 };
 
 static Napi::Value GemmAsync(const Napi::CallbackInfo& info) {
-  auto baton = parseGemm(info);
+  auto baton = parseGemm(info, true);
   auto* worker = new GemmWorker(info.Env(), std::move(baton));  // owned by the libuv queue: deletes itself
   Napi::Promise promise = worker->Promise();
   worker->Queue();

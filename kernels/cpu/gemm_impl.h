@@ -291,6 +291,34 @@ struct Small {
     }
   }
 
+  // m == 1: out[j] = <a, B_j>, four columns at a time with two accumulators each, so eight
+  // independent FMA chains hide the FMA latency (one chain per column stalls on it).
+  static void dots1(const float* a, const float* b, int64_t k, int64_t j0, int64_t j1, float* out) {
+    constexpr int J = 4;
+    int64_t j = j0;
+    for (; j + J <= j1; j += J) {
+      V acc0[J], acc1[J];
+      for (int u = 0; u < J; u++) acc0[u] = acc1[u] = T::zero();
+      const float* bj[J];
+      for (int u = 0; u < J; u++) bj[u] = b + (j + u) * k;
+      int64_t q = 0;
+      for (; q + 2 * W <= k; q += 2 * W) {
+        V a0 = T::loadu(a + q), a1 = T::loadu(a + q + W);
+        for (int u = 0; u < J; u++) {
+          acc0[u] = T::fmadd(a0, T::loadu(bj[u] + q), acc0[u]);
+          acc1[u] = T::fmadd(a1, T::loadu(bj[u] + q + W), acc1[u]);
+        }
+      }
+      for (; q < k; q += W) {
+        int cnt = static_cast<int>(min_<int64_t>(W, k - q));
+        V a0 = T::loadn(a + q, cnt);
+        for (int u = 0; u < J; u++) acc0[u] = T::fmadd(a0, T::loadn(bj[u] + q, cnt), acc0[u]);
+      }
+      for (int u = 0; u < J; u++) out[j + u] = T::hsum(T::add(acc0[u], acc1[u]));
+    }
+    if (j < j1) dots(&a, 1, b, k, j, j1, out, 0);
+  }
+
   // op(B) = Bᵀ, B stored n×k: out[i][j] = <a_i, B_j>. Columns [j0, j1).
   static void dots(const float* const* arow, int m, const float* b, int64_t k, int64_t j0, int64_t j1, float* out,
                    int64_t ldo) {
@@ -402,27 +430,33 @@ struct Driver {
     }
   }
 
+  static constexpr int SMALL_MAX_CHUNKS = 64;
   struct SmallJob {
     const GemmParams* p;
     Epi e;
     const float* arow[S::MAXM];
     int64_t astride;
     int64_t chunk, nchunks;
-    std::atomic<int64_t> next{0};
+    std::atomic<bool> claimed[SMALL_MAX_CHUNKS] = {};
   };
 
+  // Each thread first takes its home chunks (the same columns on every call, so the weight rows
+  // it streams stay in its core's L2 across requests), then steals any chunk still unclaimed
+  // (a worker that never started costs nothing: the caller takes its chunks).
   static void small_worker(void* ctx, int tid, int nth) {
     SmallJob& job = *static_cast<SmallJob*>(ctx);
     const GemmParams& p = *job.p;
     int m = static_cast<int>(p.m);
     float* t = trimnet::thread_workspace(static_cast<size_t>(S::MAXM * job.chunk) + 64, tid != 0);
     if (!t) return;
-    for (;;) {
-      int64_t c = job.next.fetch_add(1);
-      if (c >= job.nchunks) break;
+    int64_t home = job.nchunks * tid / max_(1, nth);
+    for (int64_t s = 0; s < job.nchunks; s++) {
+      int64_t c = (home + s) % job.nchunks;
+      if (job.claimed[c].load(std::memory_order_relaxed) || job.claimed[c].exchange(true)) continue;
       int64_t j0 = c * job.chunk, j1 = min_(p.n, j0 + job.chunk);
       // raw products into t (row stride chunk, shifted so column j0 lands at t[0])
-      if (p.trans_b) S::dots(job.arow, m, p.b, p.k, j0, j1, t - j0, job.chunk);
+      if (p.trans_b && m == 1) S::dots1(job.arow[0], p.b, p.k, j0, j1, t - j0);
+      else if (p.trans_b) S::dots(job.arow, m, p.b, p.k, j0, j1, t - j0, job.chunk);
       else S::axpys(p, m, job.arow, job.astride, j0, j1, t - j0, job.chunk);
       for (int i = 0; i < m; i++)
         S::finish(t + i * job.chunk, p.c + i * p.n + j0, j1 - j0, job.e, job.e.bias ? job.e.bias + j0 : nullptr);
@@ -443,8 +477,10 @@ struct Driver {
       for (int i = 0; i < p.m; i++) job.arow[i] = p.trans_a ? p.a + i : p.a + i * p.k;
       // Memory-bound: threads only pay off when B is much larger than one core's L2 (waking a
       // worker costs more than the whole 1×784·784×512 product).
+      // Split from 128K weights (512 KB, half a Zen L2) up: below that one core streams B from
+      // its L2 faster than a wake-up and a join cost; above it each core streams its own share.
       int64_t floats = p.n * p.k;
-      int nth = (floats >= (int64_t(1) << 18) && p.n >= 64) ? nthreads : 1;
+      int nth = (floats >= (int64_t(1) << 17) && p.n >= 64) ? min_(nthreads, SMALL_MAX_CHUNKS / 2) : 1;
       int64_t parts = nth > 1 ? nth * 2 : 1;
       job.chunk = ((p.n + parts - 1) / parts + 15) / 16 * 16;
       if (job.chunk < 16) job.chunk = 16;

@@ -139,9 +139,18 @@ export class MLP {
   forwardOne(x: Float32Array, out?: Float32Array): Float32Array {
     const inp = this.inputSize;
     if (!(x instanceof Float32Array) || x.length !== inp) throw expected(`a Float32Array of ${inp} features`, 'input', x);
-    let s = 0;
-    for (let i = 0; i < inp; i++) s += x[i]!;
-    if (!Number.isFinite(s)) assertFinite(x, 'MLP input', inp);
+    // NaN/Inf check in one cheap pass: the sum is non-finite if any element is (four partial
+    // sums so the adds don't form one long dependency chain).
+    let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    let i = 0;
+    for (; i + 4 <= inp; i += 4) {
+      s0 += x[i]!;
+      s1 += x[i + 1]!;
+      s2 += x[i + 2]!;
+      s3 += x[i + 3]!;
+    }
+    for (; i < inp; i++) s0 += x[i]!;
+    if (!Number.isFinite(s0 + s1 + s2 + s3)) assertFinite(x, 'MLP input', inp);
     const last = this.layers.length - 1;
     if (!this.scratch) {
       this.scratch = {
