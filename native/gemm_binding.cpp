@@ -95,6 +95,7 @@ class GemmWorker : public Napi::AsyncWorker {
 
 static Napi::Value GemmAsync(const Napi::CallbackInfo& info) {
   auto baton = parseGemm(info, true);
+  baton->p.threads = trimnet::async_threads();
   auto* worker = new GemmWorker(info.Env(), std::move(baton));  // owned by the libuv queue: deletes itself
   Napi::Promise promise = worker->Promise();
   worker->Queue();

@@ -170,8 +170,10 @@ void gemm(const GemmParams& p) {
     gemm_plain(p);
     return;
   }
-  kernels().gemm(p, num_threads());
+  kernels().gemm(p, p.threads > 0 ? p.threads : num_threads());
 }
+
+int async_threads() { return std::max(1, num_threads() - 1); }
 
 void col_stats(float* x, int64_t rows, int64_t cols, int act, float slope, double* sum, double* sum_abs,
                double* zeros, float* max, bool write_back) {

@@ -24,7 +24,12 @@ struct GemmParams {
   const float* bias = nullptr;  // n entries or null
   int act = ACT_IDENTITY;
   float slope = 0.01f;  // leaky_relu negative slope
+  int threads = 0;      // 0: num_threads(); async calls pass one fewer (see async_threads)
 };
+
+// Threads for work that runs off the event loop: one core fewer than num_threads(), so the
+// event loop (and the requests it answers) keeps a core while a big async job runs.
+int async_threads();
 
 void gemm(const GemmParams& p);
 // The plain triple loop (the readable definition; the fast kernels are checked against the
