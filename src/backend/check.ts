@@ -2,7 +2,7 @@
 // error whichever backend runs it.
 
 import { ArgumentError, ShapeError, expected } from '../errors.js';
-import { ACTIVATIONS, type Activation, type GemmOptions } from './types.js';
+import { ACTIVATIONS, type Activation, type ColStats, type GemmOptions } from './types.js';
 
 export function checkDim(v: unknown, name: string): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 0x7fffffff) {
@@ -40,4 +40,13 @@ export function checkGemm(m: number, n: number, k: number, a: Float32Array, b: F
     const v = opts[key];
     if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v))) throw expected('a finite number', key, v);
   }
+}
+
+/** colStats(x, rows, cols, act, acc): x holds rows×cols values and acc has `cols` columns. */
+export function checkColStats(x: Float32Array, rows: number, cols: number, act: Activation, acc: ColStats): void {
+  checkDim(rows, 'rows');
+  checkDim(cols, 'cols');
+  checkF32(x, 'x', rows * cols);
+  checkActivation(act);
+  if (acc.cols !== cols) throw new ShapeError(`ColStats has ${acc.cols} columns but x has ${cols}`);
 }

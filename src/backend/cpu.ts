@@ -1,9 +1,8 @@
 // The `cpu` backend: the native addon's C++ kernels (kernels/cpu), called through Node-API.
 // Thin: options are turned into positional arguments; the addon re-checks everything.
 
-import { BackendError } from '../errors.js';
 import type { NativeAddon } from './addon.js';
-import { checkActivation, checkDim, checkF32, checkGemm } from './check.js';
+import { checkColStats, checkGemm } from './check.js';
 import { ACTIVATION_CODE, DEFAULT_LEAKY_SLOPE, type Backend, type GemmOptions, type SvdResult } from './types.js';
 
 function gemmArgs(m: number, n: number, k: number, a: Float32Array, b: Float32Array, c: Float32Array, opts: GemmOptions = {}) {
@@ -45,11 +44,7 @@ export function createCpuBackend(addon: NativeAddon): Backend {
       }
     },
     colStats(x, rows, cols, act, acc, opts = {}) {
-      checkDim(rows, 'rows');
-      checkDim(cols, 'cols');
-      checkF32(x, 'x', rows * cols);
-      checkActivation(act);
-      if (acc.cols !== cols) throw new BackendError(`ColStats has ${acc.cols} columns but x has ${cols}`);
+      checkColStats(x, rows, cols, act, acc);
       addon.colStats(x, rows, cols, ACTIVATION_CODE[act], opts.leakySlope ?? DEFAULT_LEAKY_SLOPE, acc.sum, acc.sumAbs, acc.zeros, acc.max, opts.writeBack ?? false);
       acc.count += rows;
     },

@@ -10,7 +10,7 @@
 
 import { BackendError } from '../errors.js';
 import { loadAddon, type NativeAddon } from './addon.js';
-import { checkActivation, checkDim, checkF32, checkGemm } from './check.js';
+import { checkColStats, checkDim, checkF32, checkGemm } from './check.js';
 import { createCpuBackend } from './cpu.js';
 import { jsBackend } from './js.js';
 import { ACTIVATION_CODE, DEFAULT_LEAKY_SLOPE, type Backend, type GemmOptions, type SvdResult } from './types.js';
@@ -156,11 +156,7 @@ export function createCudaBackend(cuda: CudaAddon, fallbackSvd: NonNullable<Back
       }
     },
     colStats(x, rows, cols, act, acc, opts = {}) {
-      checkDim(rows, 'rows');
-      checkDim(cols, 'cols');
-      checkF32(x, 'x', rows * cols);
-      checkActivation(act);
-      if (acc.cols !== cols) throw new BackendError(`ColStats has ${acc.cols} columns but x has ${cols}`);
+      checkColStats(x, rows, cols, act, acc);
       const writeBack = opts.writeBack ?? false;
       // With writeBack the host array is the output: never use a resident copy for it.
       cuda.colStats(writeBack ? x : dev(x), rows, cols, ACTIVATION_CODE[act], opts.leakySlope ?? DEFAULT_LEAKY_SLOPE, acc.sum, acc.sumAbs, acc.zeros, acc.max, writeBack);

@@ -26,7 +26,7 @@ import { gpuActivate, gpuErf } from '../../kernels/gpujs/activation.js';
 import { gemmConstants, gemmKernel } from '../../kernels/gpujs/gemm.js';
 import { BackendError } from '../errors.js';
 import { activate } from './activation.js';
-import { checkActivation, checkDim, checkF32, checkGemm } from './check.js';
+import { checkColStats, checkGemm } from './check.js';
 import { ACTIVATION_CODE, DEFAULT_LEAKY_SLOPE, type Backend, type ColStats, type GemmOptions } from './types.js';
 
 export const GPUJS_MODES = ['auto', 'webasm', 'cpu', 'headlessgl'] as const;
@@ -302,11 +302,7 @@ function createGpujsBackend(gpu: GpuInstance, version: string, cacheLimit: numbe
     },
 
     colStats(x, rows, cols, act, acc: ColStats, opts = {}) {
-      checkDim(rows, 'rows');
-      checkDim(cols, 'cols');
-      checkF32(x, 'x', rows * cols);
-      checkActivation(act);
-      if (acc.cols !== cols) throw new BackendError(`ColStats has ${acc.cols} columns but x has ${cols}`);
+      checkColStats(x, rows, cols, act, acc);
       const slope = opts.leakySlope ?? DEFAULT_LEAKY_SLOPE;
       if (rows > 0 && cols > 0) {
         const size = rows * cols;

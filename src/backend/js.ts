@@ -3,7 +3,7 @@
 // concession: it keeps the inner loop contiguous). Accumulates in float64.
 
 import { activate } from './activation.js';
-import { checkActivation, checkDim, checkF32, checkGemm } from './check.js';
+import { checkColStats, checkGemm } from './check.js';
 import { svdJs } from './svd-js.js';
 import type { Activation, Backend, ColStats, GemmOptions, SvdResult } from './types.js';
 
@@ -40,11 +40,7 @@ export function colStatsJs(
   acc: ColStats,
   opts: { writeBack?: boolean; leakySlope?: number } = {},
 ): void {
-  checkDim(rows, 'rows');
-  checkDim(cols, 'cols');
-  checkF32(x, 'x', rows * cols);
-  checkActivation(act);
-  if (acc.cols !== cols) throw new Error(`ColStats has ${acc.cols} columns but x has ${cols}`);
+  checkColStats(x, rows, cols, act, acc);
   const slope = opts.leakySlope ?? 0.01;
   for (let i = 0; i < rows; i++) {
     for (let j = 0; j < cols; j++) {
