@@ -13,6 +13,7 @@
 // so a covariance from a float32 GEMM that is symmetric only to rounding is accepted.
 
 import { svdBackend } from './backend/registry.js';
+import { cholesky64 as cholesky64Core, solveLower64, solveLowerT64 } from './dense64.js';
 import { ArgumentError, ShapeError, expected } from './errors.js';
 import { Tensor, shapeStr } from './tensor.js';
 
@@ -68,29 +69,13 @@ function toTensor(x: Float64Array, shape: [number, number]): Tensor {
 
 /** In-place float64 Cholesky of the n×n SPD matrix a (lower triangle gets L, upper is zeroed). */
 function cholesky64(a: Float64Array, n: number, what: string): void {
-  let dmax = 0;
-  for (let i = 0; i < n; i++) dmax = Math.max(dmax, Math.abs(a[i * n + i]!));
-  for (let j = 0; j < n; j++) {
-    const rj = j * n;
-    let s = a[rj + j]!;
-    for (let k = 0; k < j; k++) s -= a[rj + k]! * a[rj + k]!;
-    // A pivot that is not clearly positive means A is not (numerically) positive definite.
-    if (!(s > 1e-12 * dmax) || !(s > 0)) {
-      throw new ArgumentError(
-        `Expected a symmetric positive definite matrix for ${what} but received one whose pivot ${j} is ${s.toPrecision(3)} ` +
-          `(largest diagonal ${dmax.toPrecision(3)}); add a ridge`,
-      );
-    }
-    const ljj = Math.sqrt(s);
-    a[rj + j] = ljj;
-    for (let i = j + 1; i < n; i++) {
-      const ri = i * n;
-      let t = a[ri + j]!;
-      for (let k = 0; k < j; k++) t -= a[ri + k]! * a[rj + k]!;
-      a[ri + j] = t / ljj;
-    }
-    for (let k = j + 1; k < n; k++) a[rj + k] = 0;
-  }
+  // A pivot that is not clearly positive means A is not (numerically) positive definite.
+  const fail = (j: number, s: number, dmax: number) =>
+    new ArgumentError(
+      `Expected a symmetric positive definite matrix for ${what} but received one whose pivot ${j} is ${s.toPrecision(3)} ` +
+        `(largest diagonal ${dmax.toPrecision(3)}); add a ridge`,
+    );
+  cholesky64Core(a, n, fail, 1e-12);
 }
 
 /** A = L Lᵀ for a symmetric positive definite A (n×n). Returns L (lower triangular). */
@@ -121,28 +106,8 @@ export function solveSPD(a: Tensor, b: Tensor, opts: { ridge?: number } = {}): T
   cholesky64(l, n, 'solveSPD matrix (plus ridge)');
   const x = Float64Array.from(bb.data);
   // L y = b (forward), then Lᵀ x = y (backward); all k columns at once, row by row.
-  for (let i = 0; i < n; i++) {
-    const xi = i * k;
-    for (let p = 0; p < i; p++) {
-      const lip = l[i * n + p]!;
-      if (lip === 0) continue;
-      const xp = p * k;
-      for (let c = 0; c < k; c++) x[xi + c]! -= lip * x[xp + c]!;
-    }
-    const inv = 1 / l[i * n + i]!;
-    for (let c = 0; c < k; c++) x[xi + c]! *= inv;
-  }
-  for (let i = n - 1; i >= 0; i--) {
-    const xi = i * k;
-    for (let p = i + 1; p < n; p++) {
-      const lpi = l[p * n + i]!;
-      if (lpi === 0) continue;
-      const xp = p * k;
-      for (let c = 0; c < k; c++) x[xi + c]! -= lpi * x[xp + c]!;
-    }
-    const inv = 1 / l[i * n + i]!;
-    for (let c = 0; c < k; c++) x[xi + c]! *= inv;
-  }
+  solveLower64(l, n, x, k);
+  solveLowerT64(l, n, x, k);
   return toTensor(x, [n, k]);
 }
 
@@ -165,25 +130,8 @@ export function solveTriangular(l: Tensor, b: Tensor, opts: { transpose?: boolea
     if (L[i * n + i] === 0) throw expected('a triangular matrix with a non-zero diagonal', 'solveTriangular matrix', `a zero at [${i}][${i}]`);
   }
   const x = Float64Array.from(bb.data);
-  const sub = (i: number, p: number, f: number) => {
-    if (f === 0) return;
-    for (let c = 0; c < k; c++) x[i * k + c]! -= f * x[p * k + c]!;
-  };
-  const scale = (i: number) => {
-    const inv = 1 / L[i * n + i]!;
-    for (let c = 0; c < k; c++) x[i * k + c]! *= inv;
-  };
-  if (!opts.transpose) {
-    for (let i = 0; i < n; i++) {
-      for (let p = 0; p < i; p++) sub(i, p, L[i * n + p]!);
-      scale(i);
-    }
-  } else {
-    for (let i = n - 1; i >= 0; i--) {
-      for (let p = i + 1; p < n; p++) sub(i, p, L[p * n + i]!);
-      scale(i);
-    }
-  }
+  if (opts.transpose) solveLowerT64(L, n, x, k);
+  else solveLower64(L, n, x, k);
   return toTensor(x, [n, k]);
 }
 

@@ -11,6 +11,7 @@
 import { getBackend } from '../backend/registry.js';
 import { ArgumentError, DataError, ShapeError, expected } from '../errors.js';
 import { Tensor, shapeStr } from '../tensor.js';
+import { cholesky64, solveLower64, solveLowerT64 } from '../dense64.js';
 
 /** Row-major float64 matrix. */
 export interface Mat {
@@ -93,59 +94,19 @@ export function applyLinear(x: Tensor, w: Mat, bias?: Float64Array | Float32Arra
 
 /** In-place lower Cholesky factor of an SPD matrix (upper triangle zeroed). Throws when not SPD. */
 export function cholesky(a: Mat, what = 'matrix'): Mat {
-  const n = a.rows;
-  const l = a.data;
-  for (let j = 0; j < n; j++) {
-    let d = l[j * n + j]!;
-    for (let k = 0; k < j; k++) d -= l[j * n + k]! * l[j * n + k]!;
-    if (!(d > 0)) throw new ArgumentError(`The ${what} is singular or not positive definite (pivot ${j} is ${d.toExponential(2)}); add a ridge > 0`);
-    const djj = Math.sqrt(d);
-    l[j * n + j] = djj;
-    for (let i = j + 1; i < n; i++) {
-      let s = l[i * n + j]!;
-      const ri = i * n;
-      const rj = j * n;
-      for (let k = 0; k < j; k++) s -= l[ri + k]! * l[rj + k]!;
-      l[i * n + j] = s / djj;
-    }
-    for (let k = j + 1; k < n; k++) l[j * n + k] = 0;
-  }
+  cholesky64(a.data, a.rows, (j, d) => new ArgumentError(`The ${what} is singular or not positive definite (pivot ${j} is ${d.toExponential(2)}); add a ridge > 0`));
   return a;
 }
 
 /** Solves L·X = B (L lower triangular n×n, B n×k) in place of B. */
 export function solveLower(l: Mat, b: Mat): Mat {
-  const n = l.rows;
-  const k = b.cols;
-  for (let i = 0; i < n; i++) {
-    const bi = i * k;
-    for (let p = 0; p < i; p++) {
-      const f = l.data[i * n + p]!;
-      if (f === 0) continue;
-      const bp = p * k;
-      for (let j = 0; j < k; j++) b.data[bi + j]! -= f * b.data[bp + j]!;
-    }
-    const d = l.data[i * n + i]!;
-    for (let j = 0; j < k; j++) b.data[bi + j]! /= d;
-  }
+  solveLower64(l.data, l.rows, b.data, b.cols);
   return b;
 }
 
 /** Solves Lᵀ·X = B (L lower triangular) in place of B. */
 export function solveUpperT(l: Mat, b: Mat): Mat {
-  const n = l.rows;
-  const k = b.cols;
-  for (let i = n - 1; i >= 0; i--) {
-    const bi = i * k;
-    for (let p = i + 1; p < n; p++) {
-      const f = l.data[p * n + i]!;
-      if (f === 0) continue;
-      const bp = p * k;
-      for (let j = 0; j < k; j++) b.data[bi + j]! -= f * b.data[bp + j]!;
-    }
-    const d = l.data[i * n + i]!;
-    for (let j = 0; j < k; j++) b.data[bi + j]! /= d;
-  }
+  solveLowerT64(l.data, l.rows, b.data, b.cols);
   return b;
 }
 

@@ -9,6 +9,7 @@
 
 import { getBackend } from '../backend/registry.js';
 import { ArgumentError, DataError } from '../errors.js';
+import { cholesky64, solveLower64, solveLowerT64 } from '../dense64.js';
 
 export class RidgeAccumulator {
   readonly d: number;
@@ -82,41 +83,12 @@ export class RidgeAccumulator {
   }
 }
 
-/** Solves A X = B for symmetric positive definite A [d×d] and B [d×k], float64, in place of copies. */
+/** Solves A X = B for symmetric positive definite A [d×d] and B [d×k], float64, on copies. */
 export function choleskySolve(a: Float64Array, b: Float64Array, d: number, k: number): Float64Array {
   const l = Float64Array.from(a);
-  for (let j = 0; j < d; j++) {
-    let s = l[j * d + j]!;
-    for (let p = 0; p < j; p++) s -= l[j * d + p]! * l[j * d + p]!;
-    if (!(s > 0)) throw new DataError('Reconstruction system is not positive definite (increase ridge)');
-    const ljj = Math.sqrt(s);
-    l[j * d + j] = ljj;
-    for (let i = j + 1; i < d; i++) {
-      let t = l[i * d + j]!;
-      for (let p = 0; p < j; p++) t -= l[i * d + p]! * l[j * d + p]!;
-      l[i * d + j] = t / ljj;
-    }
-  }
+  cholesky64(l, d, () => new DataError('Reconstruction system is not positive definite (increase ridge)'));
   const x = Float64Array.from(b);
-  // L y = b
-  for (let i = 0; i < d; i++) {
-    for (let p = 0; p < i; p++) {
-      const lip = l[i * d + p]!;
-      if (lip === 0) continue;
-      for (let c = 0; c < k; c++) x[i * k + c]! -= lip * x[p * k + c]!;
-    }
-    const lii = l[i * d + i]!;
-    for (let c = 0; c < k; c++) x[i * k + c]! /= lii;
-  }
-  // Lᵀ x = y
-  for (let i = d - 1; i >= 0; i--) {
-    for (let p = i + 1; p < d; p++) {
-      const lpi = l[p * d + i]!;
-      if (lpi === 0) continue;
-      for (let c = 0; c < k; c++) x[i * k + c]! -= lpi * x[p * k + c]!;
-    }
-    const lii = l[i * d + i]!;
-    for (let c = 0; c < k; c++) x[i * k + c]! /= lii;
-  }
+  solveLower64(l, d, x, k);
+  solveLowerT64(l, d, x, k);
   return x;
 }
