@@ -869,7 +869,7 @@ void svd_tall(float* A, int64_t m, int64_t n, bool full, float* U, float* S, flo
 // with V as an nb×m zero-padded row block (three trimnet::gemm calls; the padding wastes
 // k0/m of the flops but keeps every operand dense).
 
-constexpr int64_t QR_NB = 32;
+constexpr int64_t QR_NB = 64;
 
 TRIMNET_INLINE void qr_panel_body(float* Ac, int64_t m, int64_t k0, int64_t nb, float* tau) {
   for (int64_t j = k0; j < k0 + nb; j++) {
