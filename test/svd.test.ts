@@ -166,6 +166,45 @@ describe.runIf(native?.svd)('native svd vs js reference and ml-matrix', () => {
     }
   });
 
+  it('tall and wide inputs (QR first, m >= 1.6 n): S agrees with the js reference, reconstructs, orthonormal', () => {
+    const js = tryBackend('js')!;
+    for (const [m, n, seed] of [[300, 40, 31], [40, 300, 32], [1000, 128, 33], [96, 33, 34]] as const) {
+      const a = rand(m, n, seed);
+      for (const full of m * n <= 12000 ? [false, true] : [false]) {
+        const r = native!.svd!(a, m, n, full);
+        checkSvd(r, a, m, n, full, `${m}×${n}${full ? ' full' : ''}`);
+        if (!full && m * n <= 12000) {
+          const ref = js.svd!(a, m, n, false);
+          for (let k = 0; k < Math.min(m, n); k++) expect(Math.abs(r.S[k]! - ref.S[k]!)).toBeLessThanOrEqual(1e-5 * ref.S[0]!);
+        }
+      }
+    }
+    // 1000×128 singular values against the js reference too (thin only: the check is O(m n²))
+    const a = rand(1000, 128, 33);
+    const r = native!.svd!(a, 1000, 128, false);
+    const ref = js.svd!(a, 1000, 128, false);
+    for (let k = 0; k < 128; k++) expect(Math.abs(r.S[k]! - ref.S[k]!)).toBeLessThanOrEqual(1e-5 * ref.S[0]!);
+  });
+
+  it('rank-deficient tall and wide inputs (QR first): zero singular values, orthonormal completion', () => {
+    for (const [m, n, rank] of [[300, 60, 20], [300, 60, 57], [50, 200, 10]] as const) {
+      const x = rand(m, rank, 41);
+      const y = rand(rank, n, 42);
+      const a = new Float32Array(m * n);
+      for (let i = 0; i < m; i++)
+        for (let j = 0; j < n; j++) {
+          let s = 0;
+          for (let k = 0; k < rank; k++) s += x[i * rank + k]! * y[k * n + j]!;
+          a[i * n + j] = s;
+        }
+      for (const full of [false, true]) {
+        const r = native!.svd!(a, m, n, full);
+        checkSvd(r, a, m, n, full, `rank ${rank} of ${m}×${n}${full ? ' full' : ''}`);
+        for (let k = rank; k < Math.min(m, n); k++) expect(r.S[k]!).toBeLessThanOrEqual(1e-5 * r.S[0]!);
+      }
+    }
+  });
+
   it('extreme scales (1e-38 … 1e36) keep S relative to σmax and U, V orthonormal', () => {
     const [m, n] = [20, 12];
     const base = rand(m, n, 13);
