@@ -27,10 +27,12 @@
 //    more than max(8, n/16) columns are that small (rank-deficient input) the iteration is rerun
 //    accumulating both Ub and Vb by rotations (splitting at 1e-10·‖B‖, far below float32
 //    resolution); products of rotations are orthogonal whatever the singular values are.
-//    The rotations are recorded and applied in batches (~10⁵) to Vbᵀ (and Ubᵀ) (n×n, double,
-//    aligned, padded rows), 16 columns at a time with the row shared by consecutive rotations
-//    kept in registers; the slabs are split across threads. ~6n³ flops (12n³ with Ub): the
-//    dominant cost for square inputs.
+//    The rotations are recorded and applied in batches (2¹⁵) to Vbᵀ (and Ubᵀ) (n×n, double,
+//    slab-major copies: 16 columns of every row contiguous), one slab at a time with the row
+//    shared by consecutive rotations kept in registers, in scaled ("fast Givens") form: two
+//    FMAs per element instead of four. Worker threads apply batch b while the caller's thread
+//    runs the (serial) iteration that produces batch b + 1 (RotationPipeline). ~4n³ flops (8n³
+//    with Ub): the dominant cost for square inputs.
 // 3. Back-transformation: U = Q [Ub; 0] (thin) or Q [Ub 0; 0 I] (full), V = P Vb. Each
 //    reflector is applied as X −= τ v (vᵀ X), one fused pass per reflector (the update of
 //    reflector k and the vᵀX of reflector k−1 share the pass); columns of X are split across
@@ -58,6 +60,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <limits>
+#include <memory>
 #include <numeric>
 #include <stdexcept>
 #include <thread>
@@ -388,94 +391,229 @@ struct Rot {
   double c, s;
 };
 
+// The recorded rotations are applied in scaled ("fast Givens") form: each row r of X is held as
+// y_r with x_r = δ_r y_r, and a rotation (i, j, c, s),
+//   x_i' = c x_i + s x_j,   x_j' = c x_j − s x_i,
+// becomes two FMAs per element instead of two multiplies and two FMAs:
+//   |c| >= |s|:  y_i' = y_i + α y_j,  y_j' = y_j + β y_i,   α = s δ_j / (c δ_i),  β = −s δ_i / (c δ_j),
+//                δ_i' = c δ_i,  δ_j' = c δ_j;
+//   |s| >  |c|:  the same after swapping y_i and y_j, with α = c δ_i / (s δ_j), β = −c δ_j / (s δ_i),
+//                δ_i' = s δ_j,  δ_j' = −s δ_i.
+// (d_i' y_i' = c x_i + s x_j exactly as written; the rounding error of y_i + α y_j, scaled back, is
+// that of the plain rotation.) |δ| shrinks by at most 1/√2 per rotation, so a row whose δ falls
+// below 1e-100 gets a "scale" entry (y_r *= δ_r, δ_r = 1) and every batch ends with one for each
+// row with δ ≠ 1: X holds the true values between batches. The δ's depend only on the rotation
+// list, so they are computed once per batch (to_fast_rotations) and not once per slab.
+struct FastRot {
+  int32_t i;  // row i; FAST_SWAP set: swap y_i and y_j first
+  int32_t j;  // row j; j < 0: a scale entry, y_i *= a
+  double a, b;
+};
+constexpr int32_t FAST_SWAP = int32_t(1) << 30;
+
+void to_fast_rotations(const std::vector<Rot>& rots, int64_t rows, std::vector<FastRot>& out) {
+  out.clear();
+  out.reserve(rots.size() + size_t(rows));
+  std::vector<double> delta(size_t(rows), 1.0);
+  auto rescale_if_small = [&](int32_t r) {
+    if (std::fabs(delta[r]) < 1e-100) {
+      out.push_back({r, -1, delta[r], 0.0});
+      delta[r] = 1.0;
+    }
+  };
+  for (const Rot& r : rots) {
+    const double di = delta[r.i], dj = delta[r.j], q = dj / di;
+    if (std::fabs(r.c) >= std::fabs(r.s)) {
+      const double t = r.s / r.c;
+      out.push_back({r.i, r.j, t * q, -t / q});
+      delta[r.i] = r.c * di;
+      delta[r.j] = r.c * dj;
+    } else {
+      const double t = r.c / r.s;
+      out.push_back({r.i | FAST_SWAP, r.j, t / q, -t * q});
+      delta[r.i] = r.s * dj;
+      delta[r.j] = -r.s * di;
+    }
+    rescale_if_small(r.i);
+    rescale_if_small(r.j);
+  }
+  for (int64_t r = 0; r < rows; r++)
+    if (delta[r] != 1.0) out.push_back({int32_t(r), -1, delta[r], 0.0});
+}
+
 // One slab of W columns of X: the rotations in order. Consecutive rotations of a sweep share a
 // row (i of one is j of the previous), so that row is carried in registers instead of being
 // stored and loaded again: one load and one store per rotation and column instead of two.
 template <int W>
-TRIMNET_INLINE void rotate_slab(const std::vector<Rot>& rots, double* X, int64_t ld, int64_t j0) {
+TRIMNET_INLINE void rotate_slab(const std::vector<FastRot>& rots, double* P) {
+  auto row = [&](int64_t r) { return static_cast<double*>(__builtin_assume_aligned(P + r * W, 64)); };
   double carry[W] = {};
-  int64_t ci = -1;
-  for (const Rot& r : rots) {
-    double* xi = static_cast<double*>(__builtin_assume_aligned(X + int64_t(r.i) * ld + j0, 64));
-    double* xj = static_cast<double*>(__builtin_assume_aligned(X + int64_t(r.j) * ld + j0, 64));
-    double a[W], b[W];
-    if (r.i == ci) {
-      for (int q = 0; q < W; q++) a[q] = carry[q];
-    } else {
-      if (ci >= 0)
-        for (int q = 0; q < W; q++) static_cast<double*>(__builtin_assume_aligned(X + ci * ld + j0, 64))[q] = carry[q];
-      for (int q = 0; q < W; q++) a[q] = xi[q];
+  int64_t ci = -1;  // the row held in carry
+  for (const FastRot& r : rots) {
+    const int64_t i = r.i & ~FAST_SWAP;
+    if (r.j < 0) {  // scale entry
+      if (i == ci) {
+        for (int q = 0; q < W; q++) carry[q] *= r.a;
+      } else {
+        double* x = row(i);
+        for (int q = 0; q < W; q++) x[q] *= r.a;
+      }
+      continue;
     }
-    for (int q = 0; q < W; q++) b[q] = xj[q];
-    const double c = r.c, s = r.s;
+    double* xi = row(i);
+    double* xj = row(r.j);
+    double y[W], z[W];
+    if (i == ci) {
+      for (int q = 0; q < W; q++) y[q] = carry[q];
+    } else {
+      if (ci >= 0) {
+        double* xc = row(ci);
+        for (int q = 0; q < W; q++) xc[q] = carry[q];
+      }
+      for (int q = 0; q < W; q++) y[q] = xi[q];
+    }
+    for (int q = 0; q < W; q++) z[q] = xj[q];
+    if (r.i & FAST_SWAP)
+      for (int q = 0; q < W; q++) std::swap(y[q], z[q]);
+    const double a = r.a, b = r.b;
     for (int q = 0; q < W; q++) {
-      xi[q] = c * a[q] + s * b[q];
-      carry[q] = c * b[q] - s * a[q];
+      xi[q] = y[q] + a * z[q];
+      carry[q] = z[q] + b * y[q];
     }
     ci = r.j;
   }
-  if (ci >= 0)
-    for (int q = 0; q < W; q++) static_cast<double*>(__builtin_assume_aligned(X + ci * ld + j0, 64))[q] = carry[q];
+  if (ci >= 0) {
+    double* xc = row(ci);
+    for (int q = 0; q < W; q++) xc[q] = carry[q];
+  }
 }
 
 constexpr int ROT_SLAB = 16;
 
-// Slabs [s0, s1) of ROT_SLAB columns (the last one may be narrower).
-// Slabs [s0, s1) of ROT_SLAB columns. X is 64-byte aligned and its leading dimension a multiple
-// of ROT_SLAB, so every slab is full and aligned (the padding columns are zeros and stay zeros).
-TRIMNET_INLINE void rotate_slabs_body(const std::vector<Rot>& rots, double* X, int64_t ld, int64_t s0, int64_t s1) {
-  X = static_cast<double*>(__builtin_assume_aligned(X, 64));
-  for (int64_t sl = s0; sl < s1; sl++) rotate_slab<ROT_SLAB>(rots, X, ld, sl * ROT_SLAB);
+// Slabs [s0, s1) of a slab-major matrix P (see apply_rotations).
+TRIMNET_INLINE void rotate_slabs_body(const std::vector<FastRot>& rots, double* P, int64_t rows, int64_t s0, int64_t s1) {
+  P = static_cast<double*>(__builtin_assume_aligned(P, 64));
+  for (int64_t sl = s0; sl < s1; sl++) rotate_slab<ROT_SLAB>(rots, P + sl * rows * ROT_SLAB);
 }
 
 #ifdef TRIMNET_X86_DISPATCH
-TRIMNET_TARGET_AVX2 void rotate_slabs_avx2(const std::vector<Rot>& rots, double* X, int64_t ld, int64_t s0, int64_t s1) {
-  rotate_slabs_body(rots, X, ld, s0, s1);
+TRIMNET_TARGET_AVX2 void rotate_slabs_avx2(const std::vector<FastRot>& rots, double* P, int64_t rows, int64_t s0, int64_t s1) {
+  rotate_slabs_body(rots, P, rows, s0, s1);
 }
 // 256-bit vectors measured faster than 512-bit for the rotations (a 16-double slab is 4 ymm).
-TRIMNET_TARGET_AVX512_256 void rotate_slabs_avx512(const std::vector<Rot>& rots, double* X, int64_t ld, int64_t s0,
+TRIMNET_TARGET_AVX512_256 void rotate_slabs_avx512(const std::vector<FastRot>& rots, double* P, int64_t rows, int64_t s0,
                                                    int64_t s1) {
-  rotate_slabs_body(rots, X, ld, s0, s1);
+  rotate_slabs_body(rots, P, rows, s0, s1);
 }
 #endif
 
-void rotate_slabs(const std::vector<Rot>& rots, double* X, int64_t ld, int64_t s0, int64_t s1) {
+void rotate_slabs(const std::vector<FastRot>& rots, double* P, int64_t rows, int64_t s0, int64_t s1) {
 #ifdef TRIMNET_X86_DISPATCH
   switch (cpu_isa()) {
-    case Isa::avx512: return rotate_slabs_avx512(rots, X, ld, s0, s1);
-    case Isa::avx2: return rotate_slabs_avx2(rots, X, ld, s0, s1);
+    case Isa::avx512: return rotate_slabs_avx512(rots, P, rows, s0, s1);
+    case Isa::avx2: return rotate_slabs_avx2(rots, P, rows, s0, s1);
     default: break;
   }
 #endif
-  rotate_slabs_body(rots, X, ld, s0, s1);
+  rotate_slabs_body(rots, P, rows, s0, s1);
 }
 
-// Applies the recorded rotations, in order, to the rows of Ut and of Vt (rows × ld, double,
-// 64-byte aligned, ld a multiple of ROT_SLAB). The slabs of both matrices form one list that is
-// split across threads, so each batch costs one fork/join.
-void apply_rotations(const std::vector<Rot>& ru, double* Ut, const std::vector<Rot>& rv, double* Vt, int64_t ld,
-                     int nthreads) {
-  struct Side {
-    const std::vector<Rot>* rots;
-    double* X;
-  };
-  Side sides[2];
-  int ns = 0;
-  if (!ru.empty()) sides[ns++] = {&ru, Ut};
-  if (!rv.empty()) sides[ns++] = {&rv, Vt};
-  if (ns == 0) return;
-  const int64_t nslab = ld / ROT_SLAB, total = ns * nslab;
-  int nt = int(std::min<int64_t>(nthreads, total));
-  if (int64_t(ru.size() + rv.size()) * ld < (int64_t(1) << 17)) nt = 1;
-  parallel_for(nt, [&](int t, int T) {
-    const int64_t a = total * t / T, b = total * (t + 1) / T;
-    // Global slab g is slab g % nslab of side g / nslab.
-    for (int sd = 0; sd < ns; sd++) {
-      const int64_t lo = std::max(a, sd * nslab), hi = std::min(b, (sd + 1) * nslab);
-      if (lo < hi) rotate_slabs(*sides[sd].rots, sides[sd].X, ld, lo - sd * nslab, hi - sd * nslab);
+// A rows × ld matrix (ld a multiple of ROT_SLAB) in slab-major order: slab s holds columns
+// [s·ROT_SLAB, (s+1)·ROT_SLAB) of every row, rows one after another (ROT_SLAB doubles = 128 bytes
+// each). A sweep of rotations then walks a slab's rows in memory order, which the hardware
+// prefetchers follow (with row-major storage the same walk strides by the whole row).
+struct AlignedDoubles {
+  std::vector<double> store;
+  double* p;
+  explicit AlignedDoubles(int64_t count) : store(size_t(count) + 8, 0.0) {
+    auto addr = reinterpret_cast<uintptr_t>(store.data());
+    p = store.data() + ((64 - addr % 64) % 64) / sizeof(double);
+  }
+};
+
+struct SlabMatrix {
+  AlignedDoubles buf;
+  int64_t rows, ld;
+  SlabMatrix(const double* X, int64_t rows_, int64_t ld_) : buf(rows_ * ld_), rows(rows_), ld(ld_) {
+    for (int64_t s = 0; s < ld / ROT_SLAB; s++)
+      for (int64_t r = 0; r < rows; r++) std::copy_n(X + r * ld + s * ROT_SLAB, ROT_SLAB, chunk(s, r));
+  }
+  // Row r's columns [s·ROT_SLAB, (s+1)·ROT_SLAB).
+  double* chunk(int64_t s, int64_t r) { return buf.p + (s * rows + r) * ROT_SLAB; }
+  void copy_to(double* X) {
+    for (int64_t s = 0; s < ld / ROT_SLAB; s++)
+      for (int64_t r = 0; r < rows; r++) std::copy_n(chunk(s, r), ROT_SLAB, X + r * ld + s * ROT_SLAB);
+  }
+};
+
+// Applies batches of recorded rotations, in order, to the rows of U and V (slab-major, the same
+// shape; U may be null) on worker threads while the caller computes the next batch: the QR
+// iteration itself is serial, so on two cores it would otherwise leave one idle for a third of
+// the time. submit() first finishes the previous batch, the caller taking slabs from it too (a
+// shared counter), then starts nthreads − 1 workers on the new one and returns. The slabs of both
+// matrices form one list.
+class RotationPipeline {
+ public:
+  RotationPipeline(SlabMatrix* U, SlabMatrix* V, int nthreads) : U_(U), V_(V), nthreads_(std::max(1, nthreads)) {}
+  RotationPipeline(const RotationPipeline&) = delete;
+  RotationPipeline& operator=(const RotationPipeline&) = delete;
+  ~RotationPipeline() { finish(); }
+
+  void submit(const std::vector<Rot>& ru, const std::vector<Rot>& rv) {
+    auto next = std::make_unique<Batch>();
+    if (!ru.empty() && U_) add(*next, ru, U_);
+    if (!rv.empty()) add(*next, rv, V_);
+    finish();
+    if (next->total == 0) return;
+    cur_ = std::move(next);
+    const int64_t work = int64_t(ru.size() + rv.size()) * V_->ld;
+    if (nthreads_ == 1 || work < (int64_t(1) << 17)) {
+      finish();  // small: the caller alone
+      return;
     }
-  });
-}
+    Batch* b = cur_.get();
+    for (int t = 1; t < nthreads_; t++) workers_.emplace_back([b] { run(*b); });
+  }
+
+  // Waits for the current batch, taking part in it.
+  void finish() {
+    if (!cur_) return;
+    run(*cur_);
+    for (auto& t : workers_) t.join();
+    workers_.clear();
+    cur_.reset();
+  }
+
+ private:
+  struct Batch {
+    std::vector<FastRot> rots[2];
+    SlabMatrix* X[2] = {nullptr, nullptr};
+    int64_t nslab[2] = {0, 0};
+    int64_t total = 0;
+    std::atomic<int64_t> next{0};
+  };
+  static void add(Batch& b, const std::vector<Rot>& rots, SlabMatrix* X) {
+    const int sd = b.X[0] ? 1 : 0;
+    to_fast_rotations(rots, X->rows, b.rots[sd]);
+    b.X[sd] = X;
+    b.nslab[sd] = X->ld / ROT_SLAB;
+    b.total += b.nslab[sd];
+  }
+  static void run(Batch& b) {
+    for (;;) {
+      int64_t g = b.next.fetch_add(1);
+      if (g >= b.total) return;
+      const int sd = g < b.nslab[0] ? 0 : 1;
+      if (sd == 1) g -= b.nslab[0];
+      rotate_slabs(b.rots[sd], b.X[sd]->buf.p, b.X[sd]->rows, g, g + 1);
+    }
+  }
+  SlabMatrix* U_;
+  SlabMatrix* V_;
+  int nthreads_;
+  std::unique_ptr<Batch> cur_;
+  std::vector<std::thread> workers_;
+};
 
 // sqrt(a² + b²) without std::hypot's overflow guards (several times faster): B's entries come
 // from float32 data, so their squares stay far inside double's range.
@@ -496,9 +634,13 @@ void bidiagonal_qr(std::vector<double>& d, const std::vector<double>& e_in, doub
   const double tol = tol_rel * anorm;
   int64_t nrot = 0;
   std::vector<Rot> ru, rvv;
-  const size_t batch = size_t(1) << 17;
+  const size_t batch = size_t(1) << 15;
+  // The rotations work on slab-major copies of Ut and Vt (copied back at the end).
+  std::unique_ptr<SlabMatrix> U_slabs, V_slabs = std::make_unique<SlabMatrix>(Vt, n, ld);
+  if (want_u) U_slabs = std::make_unique<SlabMatrix>(Ut, n, ld);
+  RotationPipeline pipeline(U_slabs.get(), V_slabs.get(), nthreads);
   auto flush = [&] {
-    apply_rotations(ru, Ut, rvv, Vt, ld, nthreads);
+    pipeline.submit(ru, rvv);
     ru.clear();
     rvv.clear();
   };
@@ -556,8 +698,9 @@ void bidiagonal_qr(std::vector<double>& d, const std::vector<double>& e_in, doub
         g = c * g;
         z = hyp(f, h);
         rv[j] = z;
-        c = f / z;
-        s = h / z;
+        double rz = 1.0 / z;  // one division instead of two on the serial chain
+        c = f * rz;
+        s = h * rz;
         f = x * c + g * s;
         g = g * c - x * s;
         h = y * s;
@@ -566,8 +709,9 @@ void bidiagonal_qr(std::vector<double>& d, const std::vector<double>& e_in, doub
         z = hyp(f, h);
         d[j] = z;
         if (z != 0) {
-          c = f / z;
-          s = h / z;
+          rz = 1.0 / z;
+          c = f * rz;
+          s = h * rz;
         }
         f = c * g + s * y;
         x = c * y - s * g;
@@ -584,6 +728,9 @@ void bidiagonal_qr(std::vector<double>& d, const std::vector<double>& e_in, doub
   }
   nrot += ru.size() + rvv.size();
   flush();
+  pipeline.finish();
+  V_slabs->copy_to(Vt);
+  if (want_u) U_slabs->copy_to(Ut);
 #ifdef TRIMNET_SVD_PROFILE
   std::fprintf(stderr, "  rotations %lld = %.2f n^2\n", (long long)nrot, double(nrot) / (double(n) * n));
 #endif
@@ -723,14 +870,6 @@ void apply_reflectors(float* X, int64_t rows, int64_t ldx, int64_t cols, int64_t
 }
 
 // A zeroed, 64-byte-aligned double buffer.
-struct AlignedDoubles {
-  std::vector<double> store;
-  double* p;
-  explicit AlignedDoubles(int64_t count) : store(size_t(count) + 8, 0.0) {
-    auto addr = reinterpret_cast<uintptr_t>(store.data());
-    p = store.data() + ((64 - addr % 64) % 64) / sizeof(double);
-  }
-};
 
 // Ubᵀ from Vbᵀ: u_i = B v_i / ‖B v_i‖ (B bidiagonal, so O(n) per vector). The QR iteration is
 // backward stable — B Vb = Ub Σ + E with ‖E‖ ~ eps·‖B‖ when it splits at eps level — so
@@ -834,14 +973,15 @@ void svd_tall(float* A, int64_t m, int64_t n, bool full, float* U, float* S, flo
   std::vector<int64_t> perm(n);
   std::iota(perm.begin(), perm.end(), 0);
   std::stable_sort(perm.begin(), perm.end(), [&](int64_t a, int64_t b) { return B.d[a] > B.d[b]; });
-  for (int64_t r = 0; r < n; r++) {
-    S[r] = float(B.d[perm[r]]);
-    const double* ur = &Ut[perm[r] * ld];
-    const double* vr = &Vt[perm[r] * ld];
-    for (int64_t i = 0; i < n; i++) {
-      U[i * pu + r] = float(ur[i]);
-      V[i * n + r] = float(vr[i]);
-    }
+  for (int64_t r = 0; r < n; r++) S[r] = float(B.d[perm[r]]);
+  // U[:, r] = Ut[perm[r], :], V likewise: 8 columns at a time, so the stores are 32-byte runs.
+  for (int64_t r0 = 0; r0 < n; r0 += 8) {
+    const int64_t nr = std::min<int64_t>(8, n - r0);
+    for (int64_t i = 0; i < n; i++)
+      for (int64_t q = 0; q < nr; q++) {
+        U[i * pu + r0 + q] = float(Ut[perm[r0 + q] * ld + i]);
+        V[i * n + r0 + q] = float(Vt[perm[r0 + q] * ld + i]);
+      }
   }
   for (int64_t i = n; i < pu; i++) U[i * pu + i] = 1.f;
   // U = H_0 … H_{n−1} U;  V = G_0 … G_{n−2} V.
