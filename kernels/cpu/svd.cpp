@@ -85,17 +85,18 @@
 #ifdef TRIMNET_SVD_PROFILE
 #include <ctime>
 #include <cstdio>
-inline double prof_now() {
+inline double prof_now(clockid_t clock = CLOCK_PROCESS_CPUTIME_ID) {
   timespec t;
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+  clock_gettime(clock, &t);
   return t.tv_sec + 1e-9 * t.tv_nsec;
 }
-#define PROF_START double prof_t0 = prof_now()
-#define PROF(name)                                                          \
-  do {                                                                      \
-    double prof_t1 = prof_now();                                            \
-    std::fprintf(stderr, "  %-8s cpu %.4f s\n", name, prof_t1 - prof_t0);  \
-    prof_t0 = prof_t1;                                                      \
+#define PROF_START double prof_t0 = prof_now(), prof_w0 = prof_now(CLOCK_MONOTONIC)
+#define PROF(name)                                                                                      \
+  do {                                                                                                  \
+    double prof_t1 = prof_now(), prof_w1 = prof_now(CLOCK_MONOTONIC);                                   \
+    std::fprintf(stderr, "  %-8s cpu %.4f s  wall %.4f s\n", name, prof_t1 - prof_t0, prof_w1 - prof_w0); \
+    prof_t0 = prof_t1;                                                                                  \
+    prof_w0 = prof_w1;                                                                                  \
   } while (0)
 #else
 #define PROF_START
@@ -105,7 +106,8 @@ inline double prof_now() {
 namespace trimnet {
 namespace {
 
-// TRIMNET_SVD_LEVEL2=1 keeps the fused level-2 back-transformation (for comparisons).
+// TRIMNET_SVD_LEVEL2=1 keeps the fused level-2 bidiagonalisation and back-transformation (the
+// plain versions, for comparisons).
 const bool g_force_level2 = [] {
   const char* e = std::getenv("TRIMNET_SVD_LEVEL2");
   return e && e[0] == '1';
@@ -357,7 +359,7 @@ void bidiag_team(BidiagTeam& S, int t) {
 
 // Serial for small matrices; a thread team when each pass has enough rows per thread to pay
 // for the barriers.
-void bidiagonalize(float* A, int64_t m, int64_t n, Bidiag& B, int nthreads) {
+void bidiagonalize_level2(float* A, int64_t m, int64_t n, Bidiag& B, int nthreads) {
   const int T = int(std::min<int64_t>(nthreads, std::max<int64_t>(1, m / 128)));
   if (T <= 1 || m * n < (int64_t(1) << 18) || n < 2) {
 #ifdef TRIMNET_X86_DISPATCH
@@ -382,6 +384,391 @@ void bidiagonalize(float* A, int64_t m, int64_t n, Bidiag& B, int nthreads) {
   for (int64_t i = 0; i < m; i++)
     for (int64_t j = 1; j < n; j++) S.w[j] += S.vcol[i] * A[i * n + j];
   parallel_for(T, [&](int t, int) { bidiag_team(S, t); });
+}
+
+// ---- 1b. blocked bidiagonalisation (LAPACK sgebrd + slabrd) ------------------------------------
+//
+// For large matrices the same A = Q B Pᵀ (same reflectors, same storage) in panels of NB
+// columns/rows. Panel k0 builds the NB reflector pairs of steps i = k0 … k0+NB−1 with the
+// level-2 recurrences of slabrd, which leave the trailing matrix A22 = A[k0+NB:, k0+NB:]
+// untouched and build instead (Householder pairs in WY-like form)
+//   X (m × NB): column j = τp_i · (Â u_i)      (rows > i)
+//   Y (n × NB): column j = τq_i · (Âᵀ v_i)     (cols > i)
+// where Â is A with the panel's earlier reflectors applied; then one trimnet::gemm with k = 2·NB
+//   A22 ← A22 − V Yᵀ − X Uᵀ      (V: the panel's v's, U: its u's, as rows × NB / NB × cols)
+// gives exactly what the unblocked steps would have left. Step j (i = k0 + j), the pending
+// updates applied on the fly (V, Y, X, U restricted to the panel's first j vectors):
+//   a. column i (rows >= i) already holds A[:, i] − V Y[i, :]ᵀ − X U[:, i]  → H_i (τq_i, d_i)
+//   b. pass 1 over rows >= i: y = A[i:, k0:]ᵀ v_i (A not yet updated), t2 = X[i:, :]ᵀ v_i;
+//      with t1 = y[k0 : i] (= Vᵀ v_i):  Y[:, j] = τq_i (y − Y t1 − Uᵀ t2)   (cols > i)
+//   c. row i (cols > i) −= Y[:, :j+1] A[i, k0:i+1]ᵀ + Uᵀ X[i, :]ᵀ  → G_i (τp_i, e_i)
+//   d. pass 2 over rows > i: X[r, j] = τp_i (A[r, i+1:]·u_i − A[r, k0:i+1]·s1 − X[r, :j]·s2),
+//      s1 = Y[i+1:, :j+1]ᵀ u_i, s2 = U[:, i+1:] u_i; in the same pass column i+1 of row r gets
+//      its pending update (step a of the next step) and its share of the norm for H_{i+1}.
+// While a panel is open A[i][i] and A[i][i+1] hold the unit entries of v_i and u_i; d and e are
+// written back after the GEMM. A22 is not dense (the GEMM takes dense operands), so the GEMM
+// updates whole rows A[k0+NB:, 0:n] with Yᵀ and U zero left of column k0+NB (adding −0 leaves
+// those entries exact); that costs ~1.5x the GEMM flops of the trailing block alone.
+//
+// Threads: the two passes and the GEMM are split by rows across a team (two spin barriers per
+// step). Thread 0 sums the per-thread partials and does step c (O(n·NB) per step); every thread
+// forms H_{i+1} itself from the per-thread partial norms (the same numbers summed in the same
+// order, so all agree), which saves a barrier. Each thread runs the GEMM for its own rows on one
+// core. LAPACK leaves the last columns (here NX) to the unblocked code: so does this (the
+// level-2 bidiagonalisation above on a copy of the trailing block).
+//
+// Cost: as the unblocked method, 4mn² − 4n³/3 flops, about half of them in the GEMM; the level-2
+// half only reads A (two passes per step) instead of reading and writing it.
+
+constexpr int64_t BRD_NB = 32;
+
+// y += v0 a0 + v1 a1 + v2 a2 + v3 a3 (one read-modify-write of y for four rows).
+TRIMNET_INLINE void axpy4(const float* v, const float* a0, const float* a1, const float* a2, const float* a3,
+                          float* y, int64_t n) {
+  const float v0 = v[0], v1 = v[1], v2 = v[2], v3 = v[3];
+  for (int64_t j = 0; j < n; j++) y[j] += v0 * a0[j] + v1 * a1[j] + v2 * a2[j] + v3 * a3[j];
+}
+
+// out[q] = a_q · u (n entries) + b_q · w (nw entries, a multiple of 16) for four rows: u and w are
+// loaded once for the four rows, four independent sums of 16 lanes.
+TRIMNET_INLINE void dot4x2(const float* const* a, const float* u, int64_t n, const float* const* b, const float* w,
+                           int64_t nw, float* out) {
+  float s0[16] = {0}, s1[16] = {0}, s2[16] = {0}, s3[16] = {0};
+  int64_t j = 0;
+  for (; j + 16 <= n; j += 16)
+    for (int t = 0; t < 16; t++) {
+      const float x = u[j + t];
+      s0[t] += a[0][j + t] * x;
+      s1[t] += a[1][j + t] * x;
+      s2[t] += a[2][j + t] * x;
+      s3[t] += a[3][j + t] * x;
+    }
+  for (int64_t k = 0; k < nw; k += 16)
+    for (int t = 0; t < 16; t++) {
+      const float x = w[k + t];
+      s0[t] += b[0][k + t] * x;
+      s1[t] += b[1][k + t] * x;
+      s2[t] += b[2][k + t] * x;
+      s3[t] += b[3][k + t] * x;
+    }
+  float r0 = 0, r1 = 0, r2 = 0, r3 = 0;
+  for (; j < n; j++) {
+    r0 += a[0][j] * u[j];
+    r1 += a[1][j] * u[j];
+    r2 += a[2][j] * u[j];
+    r3 += a[3][j] * u[j];
+  }
+  for (int t = 0; t < 16; t++) {
+    r0 += s0[t];
+    r1 += s1[t];
+    r2 += s2[t];
+    r3 += s3[t];
+  }
+  out[0] = r0, out[1] = r1, out[2] = r2, out[3] = r3;
+}
+
+// Step c of the blocked bidiagonalisation, column by column c < len (all arrays start at column
+// i+1; Zt row p = Y[:, p]ᵀ and Ut row p = u_p, both with row stride ld):
+//   yj[c] = τq (y[c] − Σ_{p<j} Zt[p][c] t1[p] − Σ_{p<j} Ut[p][c] t2[p])        (Y's new column)
+//   u[c] −= Σ_{p<j} Zt[p][c] ai[p] + yj[c] ai[j] + Σ_{p<j} Ut[p][c] xi[p]      (row i's pending update)
+// (Zt and Ut are loaded once for both.)
+// (GCC/Clang vector extension: 16 floats, lowered to zmm, 2 ymm or 4 xmm per ISA variant.)
+typedef float vf16 __attribute__((vector_size(64), aligned(4), may_alias));
+
+TRIMNET_INLINE void brd_row_step(const float* Zt, const float* Ut, int64_t ld, int64_t j, const float* y,
+                                 const float* t1, const float* t2, float tauq, const float* ai, const float* xi,
+                                 float* yj, float* u, int64_t len) {
+  int64_t c = 0;
+  for (; c + 16 <= len; c += 16) {
+    vf16 ay = *reinterpret_cast<const vf16*>(y + c), au = *reinterpret_cast<const vf16*>(u + c);
+    for (int64_t p = 0; p < j; p++) {
+      const vf16 zp = *reinterpret_cast<const vf16*>(Zt + p * ld + c);
+      const vf16 up = *reinterpret_cast<const vf16*>(Ut + p * ld + c);
+      ay -= zp * t1[p] + up * t2[p];
+      au -= zp * ai[p] + up * xi[p];
+    }
+    const vf16 yv = tauq * ay;
+    *reinterpret_cast<vf16*>(yj + c) = yv;
+    *reinterpret_cast<vf16*>(u + c) = au - yv * ai[j];
+  }
+  for (; c < len; c++) {
+    float ay = y[c], au = u[c];
+    for (int64_t p = 0; p < j; p++) {
+      const float zp = Zt[p * ld + c], up = Ut[p * ld + c];
+      ay -= zp * t1[p] + up * t2[p];
+      au -= zp * ai[p] + up * xi[p];
+    }
+    const float yv = tauq * ay;
+    yj[c] = yv;
+    u[c] = au - yv * ai[j];
+  }
+}
+
+// householder() for a contiguous x = u[1..len) with alpha = u[0], the norm² summed in 8 double
+// lanes (vectorised; householder() sums in one).
+TRIMNET_INLINE float householder_row(float* u, int64_t len) {
+  double acc[8] = {0};
+  int64_t k = 1;
+  for (; k + 8 <= len; k += 8)
+    for (int t = 0; t < 8; t++) acc[t] += double(u[k + t]) * u[k + t];
+  double xnorm2 = 0;
+  for (; k < len; k++) xnorm2 += double(u[k]) * u[k];
+  for (int t = 0; t < 8; t++) xnorm2 += acc[t];
+  if (xnorm2 == 0) return 0.f;
+  const double a = u[0];
+  const double beta = -std::copysign(std::sqrt(a * a + xnorm2), a);
+  const double tau = (beta - a) / beta;
+  const double scale = 1.0 / (a - beta);
+  for (k = 1; k < len; k++) u[k] = float(u[k] * scale);
+  u[0] = float(beta);
+  return float(tau);
+}
+
+struct BlockedBidiag {
+  float* A;
+  int64_t m, n, kend;  // panels k0 = 0, NB, … < kend
+  Bidiag* B;
+  int T;
+  std::vector<float> Z;       // 2NB × n: rows 0..NB−1 = Yᵀ (Y[c][j] = Z[j·n + c]); rows NB.. = U for the GEMM
+  std::vector<float> W;       // m × 2NB: row r = [V[r, 0:NB] | X[r, 0:NB]] (the panel's v's and x's)
+  std::vector<float> ypart;   // T × n partial y's
+  std::vector<float> wpart;   // T × 2NB partial W[i:, :]ᵀ v_i
+  std::vector<double> npart;  // T × 8 partial norms² (one cache line each)
+  // Pass 2's vectors, 2NB each, zero past the entries that count (W's entries there are finite):
+  alignas(64) float sx[2 * BRD_NB];  // [−s1 | −s2]: X[r, j] = τp (A[r, i+1:]·u + W[r]·sx)
+  alignas(64) float sc[2 * BRD_NB];  // [Y[i+1, :] | U[:, i+1]]: column i+1 −= W[r]·sc
+  float next_alpha = 0;  // the diagonal entry of the next column, from the thread that updated it
+  std::atomic<bool> failed{false};
+  SpinBarrier barrier;
+  BlockedBidiag(float* a, int64_t m_, int64_t n_, int64_t kend_, Bidiag* b, int t)
+      : A(a), m(m_), n(n_), kend(kend_), B(b), T(t), Z(2 * BRD_NB * n_), W(m_ * 2 * BRD_NB), ypart(t * n_),
+        wpart(t * 2 * BRD_NB), npart(t * 8), barrier(t) {}
+};
+
+TRIMNET_INLINE void brd_team_body(BlockedBidiag& S, int t) {
+  constexpr int64_t NB = BRD_NB, LW = 2 * BRD_NB;
+  float* const A = S.A;
+  const int64_t m = S.m, n = S.n, T = S.T;
+  Bidiag& B = *S.B;
+  float* const Z = S.Z.data();
+  float* const W = S.W.data();
+  float* const yp = S.ypart.data() + t * n;
+  float* const wp = S.wpart.data() + t * LW;
+  auto split = [&](int64_t lo, int64_t hi, int64_t& a, int64_t& b) {
+    a = lo + (hi - lo) * t / T;
+    b = lo + (hi - lo) * (t + 1) / T;
+  };
+  // Each thread's GEMM workspace is allocated here, where a failure can still be reported (the
+  // team must not throw: a thread that left would leave the others waiting at a barrier).
+  try {
+    float a1[16 * LW] = {}, b1[LW * 64] = {}, c1[16 * 64];
+    GemmParams g;
+    g.m = 16, g.n = 64, g.k = LW, g.a = a1, g.b = b1, g.c = c1, g.threads = 1;
+    gemm(g);
+  } catch (...) {
+    S.failed.store(true);
+  }
+  // Column 0: partial norms² below the diagonal, and its diagonal entry.
+  {
+    int64_t lo, hi;
+    split(0, m, lo, hi);
+    double nrm = 0;
+    for (int64_t r = std::max<int64_t>(lo, 1); r < hi; r++) nrm += double(A[r * n]) * A[r * n];
+    S.npart[t * 8] = nrm;
+    if (lo == 0 && hi > 0) S.next_alpha = A[0];
+  }
+  S.barrier.wait();
+  if (S.failed.load()) return;
+  for (int64_t k0 = 0; k0 < S.kend; k0 += NB) {
+    for (int64_t j = 0; j < NB; j++) {
+      const int64_t i = k0 + j, len = n - i - 1;
+      // a. H_i from the partial norms (every thread; thread 0 records it).
+      double xn2 = 0;
+      for (int q = 0; q < T; q++) xn2 += S.npart[q * 8];
+      const double alpha = S.next_alpha;
+      double tq = 0, scale = 1, beta = alpha;
+      if (xn2 != 0) {
+        beta = -std::copysign(std::sqrt(alpha * alpha + xn2), alpha);
+        tq = (beta - alpha) / beta;
+        scale = 1.0 / (alpha - beta);
+      }
+      const float tauq = float(tq);
+      if (t == 0) {
+        B.tauq[i] = tauq;
+        B.d[i] = float(beta);
+      }
+      // b. pass 1 (own rows >= i): v_i scaled in place and into W[:, j];
+      //    yp = A[r, i+1:]ᵀ-weighted sum, wp = W[i:, :]ᵀ v_i ([t1 | t2] on [0, j) and [NB, NB+j)).
+      {
+        int64_t lo, hi;
+        split(i, m, lo, hi);
+        std::fill(yp + i + 1, yp + n, 0.f);
+        std::fill(wp, wp + LW, 0.f);
+        for (int64_t r0 = lo; r0 < hi; r0 += 4) {
+          float v[4] = {0, 0, 0, 0};
+          const float* rows[4];
+          const float* wr[4];
+          for (int q = 0; q < 4; q++) {
+            const int64_t r = std::min(r0 + q, hi - 1);  // past the end: a zero weight on the last row
+            float* ar = A + r * n;
+            rows[q] = ar + i + 1;
+            wr[q] = W + r * LW;
+            if (r0 + q >= hi) continue;
+            if (r == i) v[q] = ar[i] = 1.f;
+            else v[q] = ar[i] = float(ar[i] * scale);
+            W[r * LW + j] = v[q];
+          }
+          axpy4(v, rows[0], rows[1], rows[2], rows[3], yp + i + 1, len);
+          axpy4(v, wr[0], wr[1], wr[2], wr[3], wp, LW);
+        }
+      }
+      S.barrier.wait();
+      // c. Y[:, j], then row i and G_i (thread 0).
+      float* const u = A + i * n + i + 1;
+      if (t == 0) {
+        float* const y = S.ypart.data();  // thread 0's partials become the sums
+        float* const tw = S.wpart.data();
+        for (int q = 1; q < T; q++) {
+          axpy(1.f, S.ypart.data() + q * n + i + 1, y + i + 1, len);
+          axpy(1.f, S.wpart.data() + q * LW, tw, LW);
+        }
+        const float* t1 = tw;       // V[i:, :j]ᵀ v_i
+        const float* t2 = tw + NB;  // X[i:, :j]ᵀ v_i
+        const float* ai = A + i * n + k0;  // v's entries in row i (ai[j] = 1)
+        const float* xi = W + i * LW + NB;
+        brd_row_step(Z + i + 1, A + k0 * n + i + 1, n, j, y + i + 1, t1, t2, tauq, ai, xi, Z + j * n + i + 1, u, len);
+        B.taup[i] = householder_row(u, len);
+        B.e[i] = u[0];
+        u[0] = 1.f;
+        // sx = −[Y[i+1:, :j+1]ᵀ u | U[:j, i+1:] u], sc = [Y[i+1, :j+1] | U[:j+1, i+1]], zero-padded.
+        for (int64_t p = 0; p < NB; p += 4) {
+          const float* zr[4] = {Z + p * n + i + 1, Z + (p + 1) * n + i + 1, Z + (p + 2) * n + i + 1,
+                                Z + (p + 3) * n + i + 1};
+          const float* ur[4] = {A + (k0 + p) * n + i + 1, A + (k0 + p + 1) * n + i + 1, A + (k0 + p + 2) * n + i + 1,
+                                A + (k0 + p + 3) * n + i + 1};
+          float dz[4] = {0, 0, 0, 0}, du[4] = {0, 0, 0, 0};
+          if (p <= j) dot4x2(zr, u, len, zr, u, 0, dz);
+          if (p < j) dot4x2(ur, u, len, ur, u, 0, du);
+          for (int q = 0; q < 4; q++) {
+            S.sx[p + q] = p + q <= j ? -dz[q] : 0.f;
+            S.sx[NB + p + q] = p + q < j ? -du[q] : 0.f;
+            S.sc[p + q] = p + q <= j ? zr[q][0] : 0.f;
+            S.sc[NB + p + q] = p + q <= j ? ur[q][0] : 0.f;
+          }
+        }
+      }
+      S.barrier.wait();
+      // d. pass 2 (own rows > i): X[r, j]; then column i+1's pending update and its partial norm².
+      {
+        const float taup = B.taup[i];
+        const bool next = j + 1 < NB;
+        int64_t lo, hi;
+        split(i + 1, m, lo, hi);
+        double nrm = 0;
+        // Rows in groups of four, the last group first (pass 1 went forwards, so the rows it
+        // touched last are still in cache).
+        if (hi > lo)
+          for (int64_t g = lo + (hi - lo - 1) / 4 * 4; g >= lo; g -= 4) {
+            const int64_t cnt = std::min<int64_t>(4, hi - g);
+            const float* rows[4];
+            const float* wr[4];
+            for (int64_t q = 0; q < 4; q++) {
+              const int64_t r = g + std::min(q, cnt - 1);
+              rows[q] = A + r * n + i + 1;
+              wr[q] = W + r * LW;
+            }
+            float x4[4], c4[4];
+            dot4x2(rows, u, len, wr, S.sx, LW, x4);
+            for (int64_t q = 0; q < cnt; q++) W[(g + q) * LW + NB + j] = taup * x4[q];
+            if (!next) continue;
+            dot4x2(rows, u, 0, wr, S.sc, LW, c4);
+            for (int64_t q = 0; q < cnt; q++) {
+              const int64_t r = g + q;
+              const float c = A[r * n + i + 1] - c4[q];
+              A[r * n + i + 1] = c;
+              if (r == i + 1) S.next_alpha = c;
+              else nrm += double(c) * c;
+            }
+          }
+        S.npart[t * 8] = nrm;
+      }
+      if (j + 1 < NB) S.barrier.wait();
+    }
+    // The trailing update A[r0:, :] −= [V X] [Yᵀ; U] (zero left of column r0).
+    const int64_t r0 = k0 + NB;
+    if (t == 0) {
+      for (int64_t p = 0; p < NB; p++) {
+        std::fill(Z + p * n, Z + p * n + r0, 0.f);
+        float* zu = Z + (NB + p) * n;
+        std::fill(zu, zu + r0, 0.f);
+        std::copy(A + (k0 + p) * n + r0, A + (k0 + p) * n + n, zu + r0);  // u_{NB−1}[r0] = 1 (unit entry)
+      }
+    }
+    int64_t lo, hi;
+    split(r0, m, lo, hi);
+    S.barrier.wait();
+    if (hi > lo) {
+      GemmParams g;
+      g.m = hi - lo, g.n = n, g.k = LW, g.a = W + lo * LW, g.b = Z, g.c = A + lo * n;
+      g.alpha = -1.f, g.beta = 1.f, g.threads = 1;
+      gemm(g);
+    }
+    double nrm = 0;
+    for (int64_t r = std::max(lo, r0 + 1); r < hi; r++) nrm += double(A[r * n + r0]) * A[r * n + r0];
+    S.npart[t * 8] = nrm;
+    if (lo == r0 && hi > lo) S.next_alpha = A[r0 * n + r0];
+    if (t == 0)
+      for (int64_t i = k0; i < r0; i++) {
+        A[i * n + i] = float(B.d[i]);
+        A[i * n + i + 1] = float(B.e[i]);
+      }
+    S.barrier.wait();
+  }
+}
+
+#ifdef TRIMNET_X86_DISPATCH
+TRIMNET_TARGET_AVX2 void brd_team_avx2(BlockedBidiag& S, int t) { brd_team_body(S, t); }
+TRIMNET_TARGET_AVX512 void brd_team_avx512(BlockedBidiag& S, int t) { brd_team_body(S, t); }
+#endif
+
+void brd_team(BlockedBidiag& S, int t) {
+#ifdef TRIMNET_X86_DISPATCH
+  switch (cpu_isa()) {
+    case Isa::avx512: return brd_team_avx512(S, t);
+    case Isa::avx2: return brd_team_avx2(S, t);
+    default: break;
+  }
+#endif
+  brd_team_body(S, t);
+}
+
+// Below BRD_MIN_N columns the level-2 code alone; above, panels until BRD_NX columns are left.
+constexpr int64_t BRD_MIN_N = 256, BRD_NX = 128;
+
+void bidiagonalize(float* A, int64_t m, int64_t n, Bidiag& B, int nthreads) {
+  if (n < BRD_MIN_N || g_force_level2) return bidiagonalize_level2(A, m, n, B, nthreads);
+  const int64_t kend = (n - BRD_NX) / BRD_NB * BRD_NB;
+  B.d.assign(n, 0);
+  B.e.assign(n - 1, 0);
+  B.tauq.assign(n, 0);
+  B.taup.assign(n, 0);
+  const int T = int(std::min<int64_t>(std::max(1, nthreads), std::max<int64_t>(1, (m - kend) / 64)));
+  {
+    BlockedBidiag S(A, m, n, kend, &B, T);
+    parallel_for(T, [&](int t, int) { brd_team(S, t); });
+    if (S.failed.load()) throw std::bad_alloc();
+  }
+  // The trailing (m − kend) × (n − kend) block by the level-2 code, on a dense copy.
+  const int64_t mt = m - kend, nt = n - kend;
+  std::vector<float> C(mt * nt);
+  for (int64_t r = 0; r < mt; r++) std::copy(A + (kend + r) * n + kend, A + (kend + r) * n + n, &C[r * nt]);
+  Bidiag Bt;
+  bidiagonalize_level2(C.data(), mt, nt, Bt, nthreads);
+  for (int64_t r = 0; r < mt; r++) std::copy(&C[r * nt], &C[r * nt] + nt, A + (kend + r) * n + kend);
+  std::copy(Bt.d.begin(), Bt.d.end(), B.d.begin() + kend);
+  std::copy(Bt.e.begin(), Bt.e.end(), B.e.begin() + kend);
+  std::copy(Bt.tauq.begin(), Bt.tauq.end(), B.tauq.begin() + kend);
+  std::copy(Bt.taup.begin(), Bt.taup.end(), B.taup.begin() + kend);
 }
 
 // ---- 2. bidiagonal QR ------------------------------------------------------------------------
