@@ -1184,39 +1184,44 @@ void reflect_columns(float* X, int64_t rows, int64_t ldx, int64_t j0, int64_t j1
 // Blocked (WY) form for large X (rows × cols, dense): reflectors in blocks of NB from the last
 // block to the first; a block is R_{r0} … R_{r0+nb−1} = I − V T Vᵀ (LAPACK slarft, forward:
 // T upper triangular, T[j][j] = τ_j, T[0:j, j] = −τ_j T[0:j, 0:j] V[:, 0:j]ᵀ v_j), applied as
-// X −= V (T (Vᵀ X)) with three trimnet::gemm calls (threaded by the GEMM).
+// X −= V (T (Vᵀ X)) with three trimnet::gemm calls (threaded by the GEMM). V (R × nb, row q =
+// entries of X row s0+q) is read straight from A's storage; VᵀV for T is a GEMM too (float, as in
+// the QR path's block_reflector), then T's recurrence runs in double on the nb × nb matrix.
 void apply_reflectors_blocked(float* X, int64_t rows, int64_t cols, int64_t count, int64_t shift, const float* tau,
-                              const std::vector<std::vector<float>>& vs) {
+                              const float* A, int64_t lda, bool left) {
   constexpr int64_t NB = 32;
-  std::vector<float> Vm, W, W2, Tf(NB * NB);
-  std::vector<double> T(NB * NB), z(NB);
+  std::vector<float> Vm, W, W2, G(NB * NB), Tf(NB * NB);
+  std::vector<double> T(NB * NB);
   for (int64_t r0 = (count - 1) / NB * NB; r0 >= 0; r0 -= NB) {
     const int64_t nb = std::min(NB, count - r0), s0 = r0 + shift;
     if (s0 >= rows) continue;
     const int64_t R = rows - s0;
+    // Vm[q][j] = v_{r0+j}[q − j] (zero above the unit entry at q = j).
     Vm.assign(R * nb, 0.f);
-    for (int64_t j = 0; j < nb; j++) {
-      const int64_t len = rows - (s0 + j);
-      for (int64_t i = 0; i < len; i++) Vm[(j + i) * nb + j] = vs[r0 + j][i];
+    for (int64_t j = 0; j < nb && j < R; j++) Vm[j * nb + j] = 1.f;
+    if (left) {  // v_r below the diagonal of column r: Vm row q = A row r0+q, columns r0 … r0+q−1
+      for (int64_t q = 1; q < R; q++)
+        std::copy(A + (r0 + q) * lda + r0, A + (r0 + q) * lda + r0 + std::min(q, nb), &Vm[q * nb]);
+    } else {  // v_r right of the superdiagonal of row r: Vm[q][j] = A[r0+j][r0+1+q] for q > j
+      for (int64_t j = 0; j < nb; j++) {
+        const float* src = A + (r0 + j) * lda + r0 + 1;
+        for (int64_t q = j + 1; q < R; q++) Vm[q * nb + j] = src[q];
+      }
     }
+    GemmParams gg;
+    gg.m = nb, gg.n = nb, gg.k = R, gg.a = Vm.data(), gg.trans_a = true, gg.b = Vm.data(), gg.c = G.data();
+    gemm(gg);  // G = Vᵀ V
     std::fill(T.begin(), T.end(), 0.0);
     for (int64_t j = 0; j < nb; j++) {
       const double tj = (s0 + j < rows) ? tau[r0 + j] : 0.0;
-      T[j * NB + j] = tj;
-      if (j == 0 || tj == 0) continue;
+      T[j * nb + j] = tj;
       for (int64_t p = 0; p < j; p++) {
         double acc = 0;
-        for (int64_t i = j; i < R; i++) acc += double(Vm[i * nb + p]) * Vm[i * nb + j];  // v_j is zero above row j
-        z[p] = -tj * acc;
-      }
-      for (int64_t p = 0; p < j; p++) {
-        double acc = 0;
-        for (int64_t q = p; q < j; q++) acc += T[p * NB + q] * z[q];
-        T[p * NB + j] = acc;
+        for (int64_t q = p; q < j; q++) acc += T[p * nb + q] * G[q * nb + j];
+        T[p * nb + j] = -tj * acc;
       }
     }
-    for (int64_t p = 0; p < nb; p++)
-      for (int64_t q = 0; q < nb; q++) Tf[p * nb + q] = float(T[p * NB + q]);
+    for (int64_t p = 0; p < nb * nb; p++) Tf[p] = float(T[p]);
     float* Xs = X + s0 * cols;
     W.resize(nb * cols);
     W2.resize(nb * cols);
@@ -1238,16 +1243,16 @@ void apply_reflectors_blocked(float* X, int64_t rows, int64_t cols, int64_t coun
 void apply_reflectors(float* X, int64_t rows, int64_t ldx, int64_t cols, int64_t count, int64_t shift,
                       const float* tau, const float* A, int64_t lda, bool left, int nthreads) {
   if (count <= 0 || cols == 0) return;
+  if (ldx == cols && rows >= 128 && cols >= 64 && count >= 64 && !g_force_level2) {
+    apply_reflectors_blocked(X, rows, cols, count, shift, tau, A, lda, left);
+    return;
+  }
   std::vector<std::vector<float>> vs(count);
   for (int64_t r = 0; r < count; r++) {
     int64_t s = r + shift, len = rows - s;
     vs[r].resize(std::max<int64_t>(len, 0));
     if (len > 0) vs[r][0] = 1.f;
     for (int64_t i = 1; i < len; i++) vs[r][i] = left ? A[(r + i) * lda + r] : A[r * lda + r + 1 + i];
-  }
-  if (ldx == cols && rows >= 128 && cols >= 64 && count >= 64 && !g_force_level2) {
-    apply_reflectors_blocked(X, rows, cols, count, shift, tau, vs);
-    return;
   }
   int nt = int(std::min<int64_t>(nthreads, std::max<int64_t>(1, cols / 16)));
   if (rows * cols * count < (int64_t(1) << 18)) nt = 1;
