@@ -429,10 +429,10 @@ TRIMNET_INLINE void axpy4(const float* v, const float* a0, const float* a1, cons
   for (int64_t j = 0; j < n; j++) y[j] += v0 * a0[j] + v1 * a1[j] + v2 * a2[j] + v3 * a3[j];
 }
 
-// out[q] = a_q · u (n entries) + b_q · w (nw entries, a multiple of 16) for four rows: u and w are
-// loaded once for the four rows, four independent sums of 16 lanes.
-TRIMNET_INLINE void dot4x2(const float* const* a, const float* u, int64_t n, const float* const* b, const float* w,
-                           int64_t nw, float* out) {
+// out[q] = a_q · u (n entries) + b_q[0:n1] · w[0:n1] + b_q[o2:o2+n2] · w[o2:o2+n2] (n1, n2 multiples of 16)
+// for four rows: u and w are loaded once for the four rows; four independent sums of 16 lanes.
+TRIMNET_INLINE void dot4x3(const float* const* a, const float* u, int64_t n, const float* const* b, const float* w,
+                           int64_t n1, int64_t o2, int64_t n2, float* out) {
   float s0[16] = {0}, s1[16] = {0}, s2[16] = {0}, s3[16] = {0};
   int64_t j = 0;
   for (; j + 16 <= n; j += 16)
@@ -443,14 +443,17 @@ TRIMNET_INLINE void dot4x2(const float* const* a, const float* u, int64_t n, con
       s2[t] += a[2][j + t] * x;
       s3[t] += a[3][j + t] * x;
     }
-  for (int64_t k = 0; k < nw; k += 16)
-    for (int t = 0; t < 16; t++) {
-      const float x = w[k + t];
-      s0[t] += b[0][k + t] * x;
-      s1[t] += b[1][k + t] * x;
-      s2[t] += b[2][k + t] * x;
-      s3[t] += b[3][k + t] * x;
-    }
+  for (int seg = 0; seg < 2; seg++) {
+    const int64_t k0 = seg ? o2 : 0, k1 = k0 + (seg ? n2 : n1);
+    for (int64_t k = k0; k < k1; k += 16)
+      for (int t = 0; t < 16; t++) {
+        const float x = w[k + t];
+        s0[t] += b[0][k + t] * x;
+        s1[t] += b[1][k + t] * x;
+        s2[t] += b[2][k + t] * x;
+        s3[t] += b[3][k + t] * x;
+      }
+  }
   float r0 = 0, r1 = 0, r2 = 0, r3 = 0;
   for (; j < n; j++) {
     r0 += a[0][j] * u[j];
@@ -580,57 +583,70 @@ TRIMNET_INLINE void brd_team_body(BlockedBidiag& S, int t) {
   S.barrier.wait();
   if (S.failed.load()) return;
   for (int64_t k0 = 0; k0 < S.kend; k0 += NB) {
-    for (int64_t j = 0; j < NB; j++) {
-      const int64_t i = k0 + j, len = n - i - 1;
-      // a. H_i from the partial norms (every thread; thread 0 records it).
+    // a. H_i from the per-thread partial norms² of column i below the diagonal and its diagonal
+    //    entry (every thread; thread 0 records it). v_i = scale · column i below the diagonal.
+    double scale = 1;
+    float tauq = 0;
+    auto make_left = [&](int64_t i) {
       double xn2 = 0;
       for (int q = 0; q < T; q++) xn2 += S.npart[q * 8];
       const double alpha = S.next_alpha;
-      double tq = 0, scale = 1, beta = alpha;
+      double tq = 0, beta = alpha;
+      scale = 1;
       if (xn2 != 0) {
         beta = -std::copysign(std::sqrt(alpha * alpha + xn2), alpha);
         tq = (beta - alpha) / beta;
         scale = 1.0 / (alpha - beta);
       }
-      const float tauq = float(tq);
+      tauq = float(tq);
       if (t == 0) {
         B.tauq[i] = tauq;
         B.d[i] = float(beta);
       }
-      // b. pass 1 (own rows >= i): v_i scaled in place and into W[:, j];
-      //    yp = A[r, i+1:]ᵀ-weighted sum, wp = W[i:, :]ᵀ v_i ([t1 | t2] on [0, j) and [NB, NB+j)).
-      {
-        int64_t lo, hi;
-        split(i, m, lo, hi);
-        std::fill(yp + i + 1, yp + n, 0.f);
-        std::fill(wp, wp + LW, 0.f);
-        for (int64_t r0 = lo; r0 < hi; r0 += 4) {
-          float v[4] = {0, 0, 0, 0};
-          const float* rows[4];
-          const float* wr[4];
-          for (int q = 0; q < 4; q++) {
-            const int64_t r = std::min(r0 + q, hi - 1);  // past the end: a zero weight on the last row
-            float* ar = A + r * n;
-            rows[q] = ar + i + 1;
-            wr[q] = W + r * LW;
-            if (r0 + q >= hi) continue;
-            if (r == i) v[q] = ar[i] = 1.f;
-            else v[q] = ar[i] = float(ar[i] * scale);
-            W[r * LW + j] = v[q];
-          }
-          axpy4(v, rows[0], rows[1], rows[2], rows[3], yp + i + 1, len);
-          axpy4(v, wr[0], wr[1], wr[2], wr[3], wp, LW);
+    };
+    make_left(k0);
+    // b. The panel's first step on its own (column k0 comes from the GEMM): pass 1 over own rows
+    //    >= k0: v scaled in place and into W[:, 0]; yp = Σ v_r A[r, k0+1:].
+    {
+      int64_t lo, hi;
+      split(k0, m, lo, hi);
+      std::fill(yp + k0 + 1, yp + n, 0.f);
+      std::fill(wp, wp + LW, 0.f);
+      for (int64_t g = lo; g < hi; g += 4) {
+        float v[4] = {0, 0, 0, 0};
+        const float* rows[4];
+        for (int q = 0; q < 4; q++) {
+          const int64_t r = std::min(g + q, hi - 1);  // past the end: a zero weight on the last row
+          float* ar = A + r * n;
+          rows[q] = ar + k0 + 1;
+          if (g + q >= hi) continue;
+          if (r == k0) v[q] = ar[k0] = 1.f;
+          else v[q] = ar[k0] = float(ar[k0] * scale);
+          W[r * LW] = v[q];
         }
+        axpy4(v, rows[0], rows[1], rows[2], rows[3], yp + k0 + 1, n - k0 - 1);
       }
-      S.barrier.wait();
-      // c. Y[:, j], then row i and G_i (thread 0).
+    }
+    S.barrier.wait();
+    for (int64_t j = 0; j < NB; j++) {
+      const int64_t i = k0 + j, len = n - i - 1;
       float* const u = A + i * n + i + 1;
+      // c. Y[:, j], then row i and G_i (thread 0).
       if (t == 0) {
         float* const y = S.ypart.data();  // thread 0's partials become the sums
         float* const tw = S.wpart.data();
         for (int q = 1; q < T; q++) {
           axpy(1.f, S.ypart.data() + q * n + i + 1, y + i + 1, len);
           axpy(1.f, S.wpart.data() + q * LW, tw, LW);
+        }
+        if (j > 0) {
+          // The previous step's pass summed c_r A[r, i+1:] and c_r W[r] over rows r > i, c_r the
+          // unscaled column i; v_i = scale · c_r there and v_i[i] = 1.
+          A[i * n + i] = 1.f;
+          W[i * LW + j] = 1.f;
+          const float sc = float(scale), *ai = A + i * n, *wi = W + i * LW;
+          for (int64_t c = i + 1; c < n; c++) y[c] = sc * y[c] + ai[c];
+          for (int64_t p = 0; p < LW; p++) tw[p] = sc * tw[p] + wi[p];
         }
         const float* t1 = tw;       // V[i:, :j]ᵀ v_i
         const float* t2 = tw + NB;  // X[i:, :j]ᵀ v_i
@@ -647,8 +663,8 @@ TRIMNET_INLINE void brd_team_body(BlockedBidiag& S, int t) {
           const float* ur[4] = {A + (k0 + p) * n + i + 1, A + (k0 + p + 1) * n + i + 1, A + (k0 + p + 2) * n + i + 1,
                                 A + (k0 + p + 3) * n + i + 1};
           float dz[4] = {0, 0, 0, 0}, du[4] = {0, 0, 0, 0};
-          if (p <= j) dot4x2(zr, u, len, zr, u, 0, dz);
-          if (p < j) dot4x2(ur, u, len, ur, u, 0, du);
+          if (p <= j) dot4x3(zr, u, len, zr, u, 0, 0, 0, dz);
+          if (p < j) dot4x3(ur, u, len, ur, u, 0, 0, 0, du);
           for (int q = 0; q < 4; q++) {
             S.sx[p + q] = p + q <= j ? -dz[q] : 0.f;
             S.sx[NB + p + q] = p + q < j ? -du[q] : 0.f;
@@ -658,41 +674,58 @@ TRIMNET_INLINE void brd_team_body(BlockedBidiag& S, int t) {
         }
       }
       S.barrier.wait();
-      // d. pass 2 (own rows > i): X[r, j]; then column i+1's pending update and its partial norm².
+      // d. One pass over own rows r > i: v_i[r] = scale · A[r, i] (stored); X[r, j]; then
+      //    column i+1's pending update c_r, its partial norm², and (fused, while the row is in
+      //    L1) the next step's pass-1 sums Σ c_r A[r, i+2:] and Σ c_r W[r] (rows r > i+1).
       {
         const float taup = B.taup[i];
         const bool next = j + 1 < NB;
+        // W's entries that count: V[:, 0:j+1] and X[:, 0:j] (x_j is being made), rounded up to 16;
+        // for the next step's sums V[:, 0:j+1] and X[:, 0:j+1].
+        const int64_t jv = (j + 1 + 15) / 16 * 16, jx = (j + 15) / 16 * 16;
         int64_t lo, hi;
         split(i + 1, m, lo, hi);
+        if (next) {
+          std::fill(yp + i + 2, yp + n, 0.f);
+          std::fill(wp, wp + LW, 0.f);
+        }
         double nrm = 0;
-        // Rows in groups of four, the last group first (pass 1 went forwards, so the rows it
-        // touched last are still in cache).
-        if (hi > lo)
-          for (int64_t g = lo + (hi - lo - 1) / 4 * 4; g >= lo; g -= 4) {
-            const int64_t cnt = std::min<int64_t>(4, hi - g);
-            const float* rows[4];
-            const float* wr[4];
-            for (int64_t q = 0; q < 4; q++) {
-              const int64_t r = g + std::min(q, cnt - 1);
-              rows[q] = A + r * n + i + 1;
-              wr[q] = W + r * LW;
-            }
-            float x4[4], c4[4];
-            dot4x2(rows, u, len, wr, S.sx, LW, x4);
-            for (int64_t q = 0; q < cnt; q++) W[(g + q) * LW + NB + j] = taup * x4[q];
-            if (!next) continue;
-            dot4x2(rows, u, 0, wr, S.sc, LW, c4);
-            for (int64_t q = 0; q < cnt; q++) {
-              const int64_t r = g + q;
-              const float c = A[r * n + i + 1] - c4[q];
-              A[r * n + i + 1] = c;
-              if (r == i + 1) S.next_alpha = c;
-              else nrm += double(c) * c;
+        for (int64_t g = lo; g < hi; g += 4) {
+          const int64_t cnt = std::min<int64_t>(4, hi - g);
+          const float* rows[4];
+          const float* wr[4];
+          for (int64_t q = 0; q < 4; q++) {
+            const int64_t r = g + std::min(q, cnt - 1);
+            rows[q] = A + r * n + i + 1;
+            wr[q] = W + r * LW;
+            if (j > 0 && q < cnt) W[r * LW + j] = A[r * n + i] = float(A[r * n + i] * scale);
+          }
+          float x4[4], c4[4], wc[4] = {0, 0, 0, 0};
+          dot4x3(rows, u, len, wr, S.sx, jv, NB, jx, x4);
+          for (int64_t q = 0; q < cnt; q++) W[(g + q) * LW + NB + j] = taup * x4[q];
+          if (!next) continue;
+          dot4x3(rows, u, 0, wr, S.sc, jv, NB, jv, c4);
+          for (int64_t q = 0; q < cnt; q++) {
+            const int64_t r = g + q;
+            const float c = A[r * n + i + 1] - c4[q];
+            A[r * n + i + 1] = c;
+            if (r == i + 1) {
+              S.next_alpha = c;
+            } else {
+              nrm += double(c) * c;
+              wc[q] = c;
             }
           }
+          axpy4(wc, rows[0] + 1, rows[1] + 1, rows[2] + 1, rows[3] + 1, yp + i + 2, len - 1);
+          axpy4(wc, wr[0], wr[1], wr[2], wr[3], wp, jv);
+          axpy4(wc, wr[0] + NB, wr[1] + NB, wr[2] + NB, wr[3] + NB, wp + NB, jv);
+        }
         S.npart[t * 8] = nrm;
       }
-      if (j + 1 < NB) S.barrier.wait();
+      if (j + 1 < NB) {
+        S.barrier.wait();
+        make_left(i + 1);
+      }
     }
     // The trailing update A[r0:, :] −= [V X] [Yᵀ; U] (zero left of column r0).
     const int64_t r0 = k0 + NB;
