@@ -146,6 +146,43 @@ describe.runIf(native?.svd)('native svd vs js reference and ml-matrix', () => {
     checkSvd(native!.svd!(b, mb, nb, false), b, mb, nb, false, '520×512');
   });
 
+  it('blocked bidiagonalisation (n >= 256): zero rows and columns, rank one, m > n, wide; S agrees with the js reference', () => {
+    const js = tryBackend('js')!;
+    const agree = (r: SvdResult, ref: SvdResult, label: string) => {
+      for (let k = 0; k < ref.S.length; k++)
+        expect(Math.abs(r.S[k]! - ref.S[k]!), `${label} S[${k}]`).toBeLessThanOrEqual(1e-5 * ref.S[0]!);
+    };
+    // Zero rows, zero columns and a zero block wider than a panel (32): reflectors with τ = 0
+    // inside the panels, on both sides.
+    {
+      const [m, n] = [300, 280];
+      const a = rand(m, n, 51);
+      for (let i = 0; i < m; i++)
+        for (let j = 0; j < n; j++) if (j % 7 === 3 || i % 11 === 5 || (j >= 40 && j < 80)) a[i * n + j] = 0;
+      const r = native!.svd!(a, m, n, false);
+      checkSvd(r, a, m, n, false, 'zero rows/cols 300×280');
+      agree(r, js.svd!(a, m, n, false), 'zero rows/cols 300×280');
+    }
+    // Rank one: after the first step the trailing matrix is rounding noise.
+    {
+      const [m, n] = [270, 260];
+      const x = rand(m, 1, 52);
+      const y = rand(1, n, 53);
+      const a = new Float32Array(m * n);
+      for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) a[i * n + j] = x[i]! * y[j]!;
+      const r = native!.svd!(a, m, n, false);
+      checkSvd(r, a, m, n, false, 'rank one 270×260');
+      for (let k = 1; k < n; k++) expect(r.S[k]!).toBeLessThanOrEqual(1e-5 * r.S[0]!);
+    }
+    // m > n below the QR-first ratio, and a wide input (transposed), full U and V.
+    for (const [m, n, seed, full] of [[400, 300, 54, false], [290, 380, 55, true]] as const) {
+      const a = rand(m, n, seed);
+      const r = native!.svd!(a, m, n, full);
+      checkSvd(r, a, m, n, full, `${m}×${n}${full ? ' full' : ''}`);
+      if (!full) agree(r, js.svd!(a, m, n, false), `${m}×${n}`);
+    }
+  });
+
   it('a few zero singular values (U completed from V, not by rotations): orthonormal, reconstructs', () => {
     for (const [m, n, rank] of [[60, 40, 36], [40, 60, 35], [90, 90, 88]] as const) {
       const x = rand(m, rank, 21);

@@ -17,6 +17,10 @@
 //    next step's w = v_{k+1}ᵀ A. The v's are stored below the diagonal, the u's right of the
 //    superdiagonal (LAPACK's sgebrd layout). Dot products accumulate in float (16 partial sums); the
 //    norms that build each reflector are in double.
+//    For n >= BRD_MIN_N the same factorisation is computed blocked, as LAPACK sgebrd does (section
+//    1b): panels of 32 reflector pairs whose level-2 part only reads the trailing matrix, once
+//    per step, and a trimnet::gemm for the trailing update (half of the flops); the code above
+//    finishes the last BRD_NX columns, and is the plain version (TRIMNET_SVD_LEVEL2=1 forces it).
 // 2. SVD of B in double: implicit-shift QR (Golub–Reinsch: Golub–Kahan steps with the shift
 //    from the trailing 2×2 of BᵀB, splitting where a superdiagonal entry is negligible, and
 //    the left rotations that chase away a negligible diagonal entry). B = Ub Σ Vbᵀ.
@@ -36,21 +40,20 @@
 // 3. Back-transformation: U = Q [Ub; 0] (thin) or Q [Ub 0; 0 I] (full), V = P Vb. Each
 //    reflector is applied as X −= τ v (vᵀ X), one fused pass per reflector (the update of
 //    reflector k and the vᵀX of reflector k−1 share the pass); columns of X are split across
-//    threads, which then need no synchronisation.
+//    threads, which then need no synchronisation. Large X: blocks of 32 reflectors in compact WY
+//    form, X −= V (T (Vᵀ X)) by trimnet::gemm (apply_reflectors_blocked).
 // 4. S sorted descending (columns of U and V permuted with it); negative d's were made
 //    positive by flipping the matching column of Vb.
 //
-// The trailing updates are fused level-2 passes rather than blocked GEMM updates: at these sizes
-// the fused passes touch the matrix twice per step and are not the bottleneck (the rotations
-// are); a WY-blocked back-transformation over trimnet::gemm is the next step once that kernel is
-// fast. Hot loops are plain C++ compiled for baseline x86-64, AVX2+FMA and AVX-512 and picked at
-// run time (cpu_isa).
+// Large matrices get blocked (GEMM-rich) forms of steps 1 and 3; the fused level-2 passes stay
+// for small ones and as the plain versions. Hot loops are plain C++ compiled for baseline x86-64,
+// AVX2+FMA and AVX-512 and picked at run time (cpu_isa).
 //
 // Accuracy: backward stable; singular values to about eps_f32·σmax·small(n) absolutely; UᵀU, VᵀV
 // orthogonal to about eps_f32·√n. The plain reference this is checked against is the one-sided
 // Jacobi SVD in float64 of the `js` backend (src/backend/svd-js.ts).
 //
-// Cost: bidiagonalisation 4mn² − 4n³/3 flops (level 2, memory-bound), bidiagonal QR ≈ 6n³
+// Cost: bidiagonalisation 4mn² − 4n³/3 flops (half GEMM when blocked), bidiagonal QR ≈ 6n³
 // flops for the rotations (the dominant term for square inputs), back-transformation
 // ≈ 4mn·p − 2n²p + 4n³/3 flops.
 #include "svd.h"
@@ -388,37 +391,41 @@ void bidiagonalize_level2(float* A, int64_t m, int64_t n, Bidiag& B, int nthread
 
 // ---- 1b. blocked bidiagonalisation (LAPACK sgebrd + slabrd) ------------------------------------
 //
-// For large matrices the same A = Q B Pᵀ (same reflectors, same storage) in panels of NB
-// columns/rows. Panel k0 builds the NB reflector pairs of steps i = k0 … k0+NB−1 with the
-// level-2 recurrences of slabrd, which leave the trailing matrix A22 = A[k0+NB:, k0+NB:]
-// untouched and build instead (Householder pairs in WY-like form)
-//   X (m × NB): column j = τp_i · (Â u_i)      (rows > i)
-//   Y (n × NB): column j = τq_i · (Âᵀ v_i)     (cols > i)
-// where Â is A with the panel's earlier reflectors applied; then one trimnet::gemm with k = 2·NB
-//   A22 ← A22 − V Yᵀ − X Uᵀ      (V: the panel's v's, U: its u's, as rows × NB / NB × cols)
-// gives exactly what the unblocked steps would have left. Step j (i = k0 + j), the pending
-// updates applied on the fly (V, Y, X, U restricted to the panel's first j vectors):
-//   a. column i (rows >= i) already holds A[:, i] − V Y[i, :]ᵀ − X U[:, i]  → H_i (τq_i, d_i)
-//   b. pass 1 over rows >= i: y = A[i:, k0:]ᵀ v_i (A not yet updated), t2 = X[i:, :]ᵀ v_i;
-//      with t1 = y[k0 : i] (= Vᵀ v_i):  Y[:, j] = τq_i (y − Y t1 − Uᵀ t2)   (cols > i)
+// For large matrices the same A = Q B Pᵀ (same reflectors, same storage, same d, e, τ's) in
+// panels of NB columns/rows. Panel k0 builds the reflector pairs of steps i = k0 … k0+NB−1 with
+// the level-2 recurrences of slabrd, which leave the trailing matrix A22 = A[k0+NB:, k0+NB:]
+// untouched and build instead
+//   X (m × NB): column j = τp_i · Â u_i    (rows > i)
+//   Y (n × NB): column j = τq_i · Âᵀ v_i   (cols > i)
+// (Â: A with the panel's earlier reflectors applied); then one trimnet::gemm with k = 2·NB
+//   A22 ← A22 − V Yᵀ − X Uᵀ      (V: the panel's v's, U: its u's)
+// leaves what the unblocked steps would have left. Step j (i = k0 + j), with the pending updates
+// applied on the fly (V, Y, X, U: the panel's first j vectors):
+//   a. column i (rows >= i) holds A[:, i] − V Y[i, :]ᵀ − X U[:, i]  → H_i (τq_i, d_i)
+//   b. y = A[i:, i+1:]ᵀ v_i (A as at the panel's start), [t1 | t2] = [V | X][i:, :]ᵀ v_i;
+//      Y[:, j] = τq_i (y − Y t1 − Uᵀ t2)   (cols > i)
 //   c. row i (cols > i) −= Y[:, :j+1] A[i, k0:i+1]ᵀ + Uᵀ X[i, :]ᵀ  → G_i (τp_i, e_i)
-//   d. pass 2 over rows > i: X[r, j] = τp_i (A[r, i+1:]·u_i − A[r, k0:i+1]·s1 − X[r, :j]·s2),
-//      s1 = Y[i+1:, :j+1]ᵀ u_i, s2 = U[:, i+1:] u_i; in the same pass column i+1 of row r gets
-//      its pending update (step a of the next step) and its share of the norm for H_{i+1}.
-// While a panel is open A[i][i] and A[i][i+1] hold the unit entries of v_i and u_i; d and e are
-// written back after the GEMM. A22 is not dense (the GEMM takes dense operands), so the GEMM
-// updates whole rows A[k0+NB:, 0:n] with Yᵀ and U zero left of column k0+NB (adding −0 leaves
-// those entries exact); that costs ~1.5x the GEMM flops of the trailing block alone.
+//   d. X[r, j] = τp_i (A[r, i+1:]·u_i − [V | X][r]·[s1 | s2]), s1 = Y[i+1:, :j+1]ᵀ u_i,
+//      s2 = U[:, i+1:] u_i   (rows > i)
+// Steps a and b of the next step share d's pass over the rows: once row r has X[r, j], column
+// i+1 gets its pending update c_r (step a), its square goes to the norm for H_{i+1}, and, with
+// the row still in L1, the sums of step b are accumulated with the unscaled c_r as weights
+// (v_{i+1} = scale · c below the diagonal and 1 on it, so y = scale · Σ c_r A[r, i+2:] + A[i+1, i+2:]).
+// So the trailing matrix is read once per step (the unblocked method reads and writes it twice)
+// and half of the flops are in the GEMM. The first step of a panel has its own pass b (column
+// k0 comes from the GEMM). While a panel is open A[i][i] and A[i][i+1] hold the unit entries of
+// v_i and u_i; d and e are written back after the GEMM. The GEMM takes dense operands and A22
+// is not dense, so it updates whole rows A[k0+NB:, 0:n] with Yᵀ and U zero left of column
+// k0+NB (adding −0 leaves those entries exact; ~1.5x the flops of the trailing block alone).
 //
-// Threads: the two passes and the GEMM are split by rows across a team (two spin barriers per
-// step). Thread 0 sums the per-thread partials and does step c (O(n·NB) per step); every thread
-// forms H_{i+1} itself from the per-thread partial norms (the same numbers summed in the same
-// order, so all agree), which saves a barrier. Each thread runs the GEMM for its own rows on one
-// core. LAPACK leaves the last columns (here NX) to the unblocked code: so does this (the
-// level-2 bidiagonalisation above on a copy of the trailing block).
+// Threads: the row passes and the GEMM are split by rows across a team (two spin barriers per
+// step); each thread runs the GEMM for its own rows on one core. Thread 0 sums the per-thread
+// partials and does step c (O(n·NB) per step); every thread forms H_{i+1} itself from the
+// per-thread partial norms (the same numbers summed in the same order, so all agree), which
+// saves a barrier. As in LAPACK the last columns (BRD_NX) go to the unblocked code (the level-2
+// bidiagonalisation above, on a dense copy of the trailing block).
 //
-// Cost: as the unblocked method, 4mn² − 4n³/3 flops, about half of them in the GEMM; the level-2
-// half only reads A (two passes per step) instead of reading and writing it.
+// Cost: as the unblocked method, 4mn² − 4n³/3 flops.
 
 constexpr int64_t BRD_NB = 32;
 
