@@ -152,7 +152,7 @@ describe.runIf(native?.svd)('native svd vs js reference and ml-matrix', () => {
       for (let k = 0; k < ref.S.length; k++)
         expect(Math.abs(r.S[k]! - ref.S[k]!), `${label} S[${k}]`).toBeLessThanOrEqual(1e-5 * ref.S[0]!);
     };
-    // Zero rows, zero columns and a zero block wider than a panel (32): reflectors with τ = 0
+    // Zero rows, zero columns and a zero block wider than a panel (16): reflectors with τ = 0
     // inside the panels, on both sides.
     {
       const [m, n] = [300, 280];

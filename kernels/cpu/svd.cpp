@@ -18,7 +18,7 @@
 //    superdiagonal (LAPACK's sgebrd layout). Dot products accumulate in float (16 partial sums); the
 //    norms that build each reflector are in double.
 //    For n >= BRD_MIN_N the same factorisation is computed blocked, as LAPACK sgebrd does (section
-//    1b): panels of 32 reflector pairs whose level-2 part only reads the trailing matrix, once
+//    1b): panels of 16 reflector pairs whose level-2 part only reads the trailing matrix, once
 //    per step, and a trimnet::gemm for the trailing update (half of the flops); the code above
 //    finishes the last BRD_NX columns, and is the plain version (TRIMNET_SVD_LEVEL2=1 forces it).
 // 2. SVD of B in double: implicit-shift QR (Golub–Reinsch: Golub–Kahan steps with the shift
@@ -427,7 +427,7 @@ void bidiagonalize_level2(float* A, int64_t m, int64_t n, Bidiag& B, int nthread
 //
 // Cost: as the unblocked method, 4mn² − 4n³/3 flops.
 
-constexpr int64_t BRD_NB = 32;
+constexpr int64_t BRD_NB = 16;  // a multiple of 16 (W's segments are rounded up to 16 entries)
 
 // y += v0 a0 + v1 a1 + v2 a2 + v3 a3 (one read-modify-write of y for four rows).
 TRIMNET_INLINE void axpy4(const float* v, const float* a0, const float* a1, const float* a2, const float* a3,
@@ -783,8 +783,9 @@ void brd_team(BlockedBidiag& S, int t) {
 }
 
 // Below BRD_MIN_N columns the level-2 code alone; above, panels until BRD_NX columns are left.
-// (Measured on 2 threads, quiet machine: the blocked form wins from n ≈ 192 (0.5 vs 0.6 ms), at
-// 256 0.9 vs 1.3 ms, 512 4.1 vs 6.8 ms, 768 11.6 vs 17.0 ms; NX 64, 96 and 128 measured equal.)
+// (Measured on 2 threads, quiet machine, min of 15–21 runs, level-2 vs blocked: 192² 0.6 vs
+// 0.5 ms, 224² 0.9 vs 0.6, 256² 1.4 vs 0.9, 768² 17.8 vs 11.2; NX 64, 96 and 128 equal. Panels of
+// 16 beat 32, 48 and 64 up to 768² (768²: 10.8, 11.9, 13.2, 17.3 ms); at 1024² 16 and 32 are close.)
 constexpr int64_t BRD_MIN_N = 192, BRD_NX = 96;
 
 void bidiagonalize(float* A, int64_t m, int64_t n, Bidiag& B, int nthreads) {
