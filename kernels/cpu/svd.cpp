@@ -70,6 +70,7 @@
 #include <vector>
 
 #include "gemm.h"
+#include "thread_pool.h"
 
 // The hot loops are plain C++ that the compiler vectorises; they are compiled three times (x86-64
 // baseline, AVX2+FMA, AVX-512) and the best one the CPU supports is picked once at run time.
@@ -538,36 +539,37 @@ struct BlockedBidiag {
   float* A;
   int64_t m, n, kend;  // panels k0 = 0, NB, … < kend
   Bidiag* B;
-  int T;
+  int T;  // threads in the team: K, or 1 when the pool was busy
+  int K;  // row chunks, each with its own partial sums (summed in chunk order: the result does not
+          // depend on which thread did which chunk, nor on T)
   std::vector<float> Z;       // 2NB × n: rows 0..NB−1 = Yᵀ (Y[c][j] = Z[j·n + c]); rows NB.. = U for the GEMM
   std::vector<float> W;       // m × 2NB: row r = [V[r, 0:NB] | X[r, 0:NB]] (the panel's v's and x's)
-  std::vector<float> ypart;   // T × n partial y's
-  std::vector<float> wpart;   // T × 2NB partial W[i:, :]ᵀ v_i
-  std::vector<double> npart;  // T × 8 partial norms² (one cache line each)
+  std::vector<float> ypart;   // K × n partial y's
+  std::vector<float> wpart;   // K × 2NB partial W[i:, :]ᵀ v_i
+  std::vector<double> npart;  // K × 8 partial norms² (one cache line each)
   // Pass 2's vectors, 2NB each, zero past the entries that count (W's entries there are finite):
   alignas(64) float sx[2 * BRD_NB];  // [−s1 | −s2]: X[r, j] = τp (A[r, i+1:]·u + W[r]·sx)
   alignas(64) float sc[2 * BRD_NB];  // [Y[i+1, :] | U[:, i+1]]: column i+1 −= W[r]·sc
-  float next_alpha = 0;  // the diagonal entry of the next column, from the thread that updated it
+  float next_alpha = 0;  // the diagonal entry of the next column, from the chunk that updated it
   std::atomic<bool> failed{false};
-  SpinBarrier barrier;
+  SpinBarrier team_barrier, solo_barrier{1};
+  SpinBarrier* barrier = &team_barrier;  // solo_barrier when the pool was busy (T = 1)
   BlockedBidiag(float* a, int64_t m_, int64_t n_, int64_t kend_, Bidiag* b, int t)
-      : A(a), m(m_), n(n_), kend(kend_), B(b), T(t), Z(2 * BRD_NB * n_), W(m_ * 2 * BRD_NB), ypart(t * n_),
-        wpart(t * 2 * BRD_NB), npart(t * 8), barrier(t) {}
+      : A(a), m(m_), n(n_), kend(kend_), B(b), T(t), K(t), Z(2 * BRD_NB * n_), W(m_ * 2 * BRD_NB), ypart(t * n_),
+        wpart(t * 2 * BRD_NB), npart(t * 8), team_barrier(t) {}
 };
 
 TRIMNET_INLINE void brd_team_body(BlockedBidiag& S, int t) {
   constexpr int64_t NB = BRD_NB, LW = 2 * BRD_NB;
   float* const A = S.A;
-  const int64_t m = S.m, n = S.n, T = S.T;
+  const int64_t m = S.m, n = S.n, T = S.T, K = S.K;
   Bidiag& B = *S.B;
   float* const Z = S.Z.data();
   float* const W = S.W.data();
-  float* const yp = S.ypart.data() + t * n;
-  float* const wp = S.wpart.data() + t * LW;
-  auto split = [&](int64_t lo, int64_t hi, int64_t& a, int64_t& b) {
-    a = lo + (hi - lo) * t / T;
-    b = lo + (hi - lo) * (t + 1) / T;
-  };
+  // Rows [r0, r1) in K chunks: chunk ch is [part(r0, r1, ch), part(r0, r1, ch + 1)); this thread
+  // takes chunks t, t+T, … (plain loops below, not lambdas: a lambda would not inherit this
+  // function's ISA target).
+  auto part = [K](int64_t r0, int64_t r1, int64_t ch) { return r0 + (r1 - r0) * ch / K; };
   // Each thread's GEMM workspace is allocated here, where a failure can still be reported (the
   // team must not throw: a thread that left would leave the others waiting at a barrier).
   try {
@@ -579,24 +581,23 @@ TRIMNET_INLINE void brd_team_body(BlockedBidiag& S, int t) {
     S.failed.store(true);
   }
   // Column 0: partial norms² below the diagonal, and its diagonal entry.
-  {
-    int64_t lo, hi;
-    split(0, m, lo, hi);
+  for (int64_t ch = t; ch < K; ch += T) {
+    const int64_t lo = part(0, m, ch), hi = part(0, m, ch + 1);
     double nrm = 0;
     for (int64_t r = std::max<int64_t>(lo, 1); r < hi; r++) nrm += double(A[r * n]) * A[r * n];
-    S.npart[t * 8] = nrm;
+    S.npart[ch * 8] = nrm;
     if (lo == 0 && hi > 0) S.next_alpha = A[0];
   }
-  S.barrier.wait();
+  S.barrier->wait();
   if (S.failed.load()) return;
   for (int64_t k0 = 0; k0 < S.kend; k0 += NB) {
-    // a. H_i from the per-thread partial norms² of column i below the diagonal and its diagonal
+    // a. H_i from the per-chunk partial norms² of column i below the diagonal and its diagonal
     //    entry (every thread; thread 0 records it). v_i = scale · column i below the diagonal.
     double scale = 1;
     float tauq = 0;
     auto make_left = [&](int64_t i) {
       double xn2 = 0;
-      for (int q = 0; q < T; q++) xn2 += S.npart[q * 8];
+      for (int64_t q = 0; q < K; q++) xn2 += S.npart[q * 8];
       const double alpha = S.next_alpha;
       double tq = 0, beta = alpha;
       scale = 1;
@@ -614,11 +615,11 @@ TRIMNET_INLINE void brd_team_body(BlockedBidiag& S, int t) {
     make_left(k0);
     // b. The panel's first step on its own (column k0 comes from the GEMM): pass 1 over own rows
     //    >= k0: v scaled in place and into W[:, 0]; yp = Σ v_r A[r, k0+1:].
-    {
-      int64_t lo, hi;
-      split(k0, m, lo, hi);
+    for (int64_t ch = t; ch < K; ch += T) {
+      const int64_t lo = part(k0, m, ch), hi = part(k0, m, ch + 1);
+      float* const yp = S.ypart.data() + ch * n;
       std::fill(yp + k0 + 1, yp + n, 0.f);
-      std::fill(wp, wp + LW, 0.f);
+      std::fill(S.wpart.data() + ch * LW, S.wpart.data() + (ch + 1) * LW, 0.f);
       for (int64_t g = lo; g < hi; g += 4) {
         float v[4] = {0, 0, 0, 0};
         const float* rows[4];
@@ -634,15 +635,15 @@ TRIMNET_INLINE void brd_team_body(BlockedBidiag& S, int t) {
         axpy4(v, rows[0], rows[1], rows[2], rows[3], yp + k0 + 1, n - k0 - 1);
       }
     }
-    S.barrier.wait();
+    S.barrier->wait();
     for (int64_t j = 0; j < NB; j++) {
       const int64_t i = k0 + j, len = n - i - 1;
       float* const u = A + i * n + i + 1;
       // c. Y[:, j], then row i and G_i (thread 0).
       if (t == 0) {
-        float* const y = S.ypart.data();  // thread 0's partials become the sums
+        float* const y = S.ypart.data();  // chunk 0's partials become the sums
         float* const tw = S.wpart.data();
-        for (int q = 1; q < T; q++) {
+        for (int64_t q = 1; q < K; q++) {
           axpy(1.f, S.ypart.data() + q * n + i + 1, y + i + 1, len);
           axpy(1.f, S.wpart.data() + q * LW, tw, LW);
         }
@@ -680,7 +681,7 @@ TRIMNET_INLINE void brd_team_body(BlockedBidiag& S, int t) {
           }
         }
       }
-      S.barrier.wait();
+      S.barrier->wait();
       // d. One pass over own rows r > i: v_i[r] = scale · A[r, i] (stored); X[r, j]; then
       //    column i+1's pending update c_r, its partial norm², and (fused, while the row is in
       //    L1) the next step's pass-1 sums Σ c_r A[r, i+2:] and Σ c_r W[r] (rows r > i+1).
@@ -690,8 +691,10 @@ TRIMNET_INLINE void brd_team_body(BlockedBidiag& S, int t) {
         // W's entries that count: V[:, 0:j+1] and X[:, 0:j] (x_j is being made), rounded up to 16;
         // for the next step's sums V[:, 0:j+1] and X[:, 0:j+1].
         const int64_t jv = (j + 1 + 15) / 16 * 16, jx = (j + 15) / 16 * 16;
-        int64_t lo, hi;
-        split(i + 1, m, lo, hi);
+        for (int64_t ch = t; ch < K; ch += T) {
+          const int64_t lo = part(i + 1, m, ch), hi = part(i + 1, m, ch + 1);
+        float* const yp = S.ypart.data() + ch * n;
+        float* const wp = S.wpart.data() + ch * LW;
         if (next) {
           std::fill(yp + i + 2, yp + n, 0.f);
           std::fill(wp, wp + LW, 0.f);
@@ -727,10 +730,11 @@ TRIMNET_INLINE void brd_team_body(BlockedBidiag& S, int t) {
           axpy4(wc, wr[0], wr[1], wr[2], wr[3], wp, jv);
           axpy4(wc, wr[0] + NB, wr[1] + NB, wr[2] + NB, wr[3] + NB, wp + NB, jv);
         }
-        S.npart[t * 8] = nrm;
+        S.npart[ch * 8] = nrm;
+        }
       }
       if (j + 1 < NB) {
-        S.barrier.wait();
+        S.barrier->wait();
         make_left(i + 1);
       }
     }
@@ -744,25 +748,26 @@ TRIMNET_INLINE void brd_team_body(BlockedBidiag& S, int t) {
         std::copy(A + (k0 + p) * n + r0, A + (k0 + p) * n + n, zu + r0);  // u_{NB−1}[r0] = 1 (unit entry)
       }
     }
-    int64_t lo, hi;
-    split(r0, m, lo, hi);
-    S.barrier.wait();
-    if (hi > lo) {
-      GemmParams g;
-      g.m = hi - lo, g.n = n, g.k = LW, g.a = W + lo * LW, g.b = Z, g.c = A + lo * n;
-      g.alpha = -1.f, g.beta = 1.f, g.threads = 1;
-      gemm(g);
+    S.barrier->wait();
+    for (int64_t ch = t; ch < K; ch += T) {
+      const int64_t lo = part(r0, m, ch), hi = part(r0, m, ch + 1);
+      if (hi > lo) {
+        GemmParams g;
+        g.m = hi - lo, g.n = n, g.k = LW, g.a = W + lo * LW, g.b = Z, g.c = A + lo * n;
+        g.alpha = -1.f, g.beta = 1.f, g.threads = 1;
+        gemm(g);
+      }
+      double nrm = 0;
+      for (int64_t r = std::max(lo, r0 + 1); r < hi; r++) nrm += double(A[r * n + r0]) * A[r * n + r0];
+      S.npart[ch * 8] = nrm;
+      if (lo == r0 && hi > lo) S.next_alpha = A[r0 * n + r0];
     }
-    double nrm = 0;
-    for (int64_t r = std::max(lo, r0 + 1); r < hi; r++) nrm += double(A[r * n + r0]) * A[r * n + r0];
-    S.npart[t * 8] = nrm;
-    if (lo == r0 && hi > lo) S.next_alpha = A[r0 * n + r0];
     if (t == 0)
       for (int64_t i = k0; i < r0; i++) {
         A[i * n + i] = float(B.d[i]);
         A[i * n + i + 1] = float(B.e[i]);
       }
-    S.barrier.wait();
+    S.barrier->wait();
   }
 }
 
@@ -798,7 +803,18 @@ void bidiagonalize(float* A, int64_t m, int64_t n, Bidiag& B, int nthreads) {
   const int T = int(std::min<int64_t>(std::max(1, nthreads), std::max<int64_t>(1, m / 96)));
   {
     BlockedBidiag S(A, m, n, kend, &B, T);
-    parallel_for(T, [&](int t, int) { brd_team(S, t); });
+    // On the persistent pool (a fresh std::thread per call would also get a fresh GEMM workspace,
+    // page faults included, every time). The pool runs the task on T threads, or on the caller
+    // alone (nt = 1) when another call holds it; a worker that joins always joins before the
+    // caller's task can return (the team meets at barriers), so the run is never cut short.
+    pool_run(T, [](void* ctx, int t, int nt) {
+      auto& st = *static_cast<BlockedBidiag*>(ctx);
+      if (nt != st.T) {  // the pool was busy: the caller alone
+        st.T = 1;
+        st.barrier = &st.solo_barrier;
+      }
+      brd_team(st, t);
+    }, &S);
     if (S.failed.load()) throw std::bad_alloc();
   }
   // The trailing (m − kend) × (n − kend) block by the level-2 code, on a dense copy.
