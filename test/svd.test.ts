@@ -174,6 +174,21 @@ describe.runIf(native?.svd)('native svd vs js reference and ml-matrix', () => {
       checkSvd(r, a, m, n, false, 'rank one 270×260');
       for (let k = 1; k < n; k++) expect(r.S[k]!).toBeLessThanOrEqual(1e-5 * r.S[0]!);
     }
+    // Extreme scales: the blocked steps multiply matrix entries together, so A is scaled by a
+    // power of two first (without it 1e30 and 1e36 overflow and 1e-38 loses S).
+    {
+      const [m, n] = [300, 260];
+      const base = rand(m, n, 56);
+      const ref = native!.svd!(base, m, n, false);
+      for (const scale of [1e-38, 1e-30, 1e30, 1e36]) {
+        const a = base.map((x) => x * scale);
+        const r = native!.svd!(a, m, n, false);
+        for (let k = 0; k < n; k++)
+          expect(Math.abs(r.S[k]! / scale - ref.S[k]!), `scale ${scale} S[${k}]`).toBeLessThanOrEqual(1e-5 * ref.S[0]!);
+        expect(orthError(r.U, m, n), `scale ${scale} UᵀU − I`).toBeLessThanOrEqual(1e-5);
+        expect(orthError(r.V, n, n), `scale ${scale} VᵀV − I`).toBeLessThanOrEqual(1e-5);
+      }
+    }
     // m > n below the QR-first ratio, and a wide input (transposed), full U and V.
     for (const [m, n, seed, full] of [[400, 300, 54, false], [290, 380, 55, true]] as const) {
       const a = rand(m, n, seed);

@@ -419,11 +419,13 @@ void bidiagonalize_level2(float* A, int64_t m, int64_t n, Bidiag& B, int nthread
 // is not dense, so it updates whole rows A[k0+NB:, 0:n] with Yᵀ and U zero left of column
 // k0+NB (adding −0 leaves those entries exact; ~1.5x the flops of the trailing block alone).
 //
-// Threads: the row passes and the GEMM are split by rows across a team (two spin barriers per
-// step); each thread runs the GEMM for its own rows on one core. Thread 0 sums the per-thread
-// partials and does step c (O(n·NB) per step); every thread forms H_{i+1} itself from the
-// per-thread partial norms (the same numbers summed in the same order, so all agree), which
-// saves a barrier. As in LAPACK the last columns (BRD_NX) go to the unblocked code (the level-2
+// Threads: a team on the persistent pool (two spin barriers per step). The row passes and the
+// GEMM are split into K row chunks (K = the planned team size), each with its own partial sums
+// that thread 0 adds in chunk order, so the result does not depend on how many threads actually
+// ran (the pool gives the caller alone when another call holds it). Each chunk's GEMM runs on one
+// core. Thread 0 does step c (O(n·NB) per step); every thread forms H_{i+1} itself from the
+// per-chunk partial norms (the same numbers summed in the same order, so all agree), which saves
+// a barrier. As in LAPACK the last columns (BRD_NX) go to the unblocked code (the level-2
 // bidiagonalisation above, on a dense copy of the trailing block).
 //
 // Cost: as the unblocked method, 4mn² − 4n³/3 flops.
@@ -800,6 +802,16 @@ void bidiagonalize(float* A, int64_t m, int64_t n, Bidiag& B, int nthreads) {
   B.e.assign(n - 1, 0);
   B.tauq.assign(n, 0);
   B.taup.assign(n, 0);
+  // The blocked steps form products of two matrix entries (Y and the fused pass's sums), which
+  // overflow or underflow in float for large or tiny inputs (|a| ~ 1e20 or 1e-20), where the
+  // level-2 code only forms entry × reflector entry. So A is scaled by a power of two (exact) to
+  // max |a| in [1, 2) first, as LAPACK's drivers do; the reflectors do not change with the scale,
+  // d and e are scaled back at the end (exact).
+  float amax = 0;
+  for (int64_t k = 0; k < m * n; k++) amax = std::max(amax, std::fabs(A[k]));
+  const int e2 = amax > 0 ? std::ilogb(amax) : 0;
+  if (e2 != 0)
+    for (int64_t k = 0; k < m * n; k++) A[k] = std::scalbn(A[k], -e2);
   const int T = int(std::min<int64_t>(std::max(1, nthreads), std::max<int64_t>(1, m / 96)));
   {
     BlockedBidiag S(A, m, n, kend, &B, T);
@@ -828,6 +840,10 @@ void bidiagonalize(float* A, int64_t m, int64_t n, Bidiag& B, int nthreads) {
   std::copy(Bt.e.begin(), Bt.e.end(), B.e.begin() + kend);
   std::copy(Bt.tauq.begin(), Bt.tauq.end(), B.tauq.begin() + kend);
   std::copy(Bt.taup.begin(), Bt.taup.end(), B.taup.begin() + kend);
+  if (e2 != 0) {
+    for (double& x : B.d) x = std::scalbn(x, e2);
+    for (double& x : B.e) x = std::scalbn(x, e2);
+  }
 }
 
 // ---- 2. bidiagonal QR ------------------------------------------------------------------------
