@@ -28,9 +28,10 @@
 //    accumulating both Ub and Vb by rotations (splitting at 1e-10·‖B‖, far below float32
 //    resolution); products of rotations are orthogonal whatever the singular values are.
 //    The rotations are recorded and applied in batches (2¹⁵) to Vbᵀ (and Ubᵀ) (n×n, double,
-//    slab-major copies: 16 columns of every row contiguous), one slab at a time with the row
-//    shared by consecutive rotations kept in registers, in scaled ("fast Givens") form: two
-//    FMAs per element instead of four. Worker threads apply batch b while the caller's thread
+//    slab-major copies: 32 columns of every row contiguous), one slab at a time with the row
+//    shared by consecutive rotations kept in registers, in scaled ("fast Givens") form (two
+//    FMAs per element instead of four) and in wavefront order (a batch's sweeps advance
+//    together over an L1-sized band of rows). Worker threads apply batch b while the caller's thread
 //    runs the (serial) iteration that produces batch b + 1 (RotationPipeline). ~4n³ flops (8n³
 //    with Ub): the dominant cost for square inputs.
 // 3. Back-transformation: U = Q [Ub; 0] (thin) or Q [Ub 0; 0 I] (full), V = P Vb. Each
@@ -61,6 +62,7 @@
 #include <cstdlib>
 #include <limits>
 #include <memory>
+#include <mutex>
 #include <numeric>
 #include <stdexcept>
 #include <thread>
@@ -72,6 +74,7 @@
 // baseline, AVX2+FMA, AVX-512) and the best one the CPU supports is picked once at run time.
 #if defined(__GNUC__) && defined(__x86_64__)
 #define TRIMNET_X86_DISPATCH 1
+#include <immintrin.h>
 #define TRIMNET_INLINE static inline __attribute__((always_inline))
 // (ISA flags only: an arch= here changes the tuning and then nothing inlines. Generic tuning
 // splits *unaligned* 256-bit loads/stores, so the rotation kernel works on aligned slabs.)
@@ -401,7 +404,8 @@ struct Rot {
 //                δ_i' = s δ_j,  δ_j' = −s δ_i.
 // (d_i' y_i' = c x_i + s x_j exactly as written; the rounding error of y_i + α y_j, scaled back, is
 // that of the plain rotation.) |δ| shrinks by at most 1/√2 per rotation, so a row whose δ falls
-// below 1e-100 gets a "scale" entry (y_r *= δ_r, δ_r = 1) and every batch ends with one for each
+// below 1e-16 gets a "scale" entry (y_r *= δ_r, δ_r = 1; far from overflow, and low enough to be
+// rare: a few dozen in a 512² SVD, which the tests run) and every batch ends with one for each
 // row with δ ≠ 1: X holds the true values between batches. The δ's depend only on the rotation
 // list, so they are computed once per batch (to_fast_rotations) and not once per slab.
 struct FastRot {
@@ -416,7 +420,7 @@ void to_fast_rotations(const std::vector<Rot>& rots, int64_t rows, std::vector<F
   out.reserve(rots.size() + size_t(rows));
   std::vector<double> delta(size_t(rows), 1.0);
   auto rescale_if_small = [&](int32_t r) {
-    if (std::fabs(delta[r]) < 1e-100) {
+    if (std::fabs(delta[r]) < 1e-16) {
       out.push_back({r, -1, delta[r], 0.0});
       delta[r] = 1.0;
     }
@@ -441,12 +445,43 @@ void to_fast_rotations(const std::vector<Rot>& rots, int64_t rows, std::vector<F
     if (delta[r] != 1.0) out.push_back({int32_t(r), -1, delta[r], 0.0});
 }
 
+// Reorders a rotation list for cache locality without changing its result. Rotations that share
+// no row commute, so any order that keeps each row's rotations in their order is equivalent.
+// level(x) = 1 + the largest level among the earlier rotations that touch x's rows (ASAP
+// layers; a sweep's rotation at row j of its s-th sweep has level ≈ j + 2s). Sorting stably by
+// ⌊level / LEVEL_BLOCK⌋ is such an order (x before y on a shared row means level(x) < level(y)),
+// and it turns a batch of sweeps over the whole matrix into a wavefront: block b holds, of every
+// sweep, the LEVEL_BLOCK consecutive rotations near row b·LEVEL_BLOCK − 2s, so a block's rows
+// (LEVEL_BLOCK + 2·sweeps) stay in L1 while all its sweeps pass, and consecutive rotations of a
+// sweep still share the carried row. Without it each rotation streams its row from L2.
+constexpr int32_t LEVEL_BLOCK = 64;
+
+void wavefront_order(std::vector<FastRot>& rots, int64_t rows, std::vector<FastRot>& tmp) {
+  std::vector<int32_t> last(size_t(rows), -1), block(rots.size());
+  int32_t nblock = 0;
+  for (size_t x = 0; x < rots.size(); x++) {
+    const int32_t i = rots[x].i & ~FAST_SWAP, j = rots[x].j;
+    const int32_t lv = 1 + std::max(last[i], j >= 0 ? last[j] : -1);
+    last[i] = lv;
+    if (j >= 0) last[j] = lv;
+    block[x] = lv / LEVEL_BLOCK;
+    nblock = std::max(nblock, block[x] + 1);
+  }
+  std::vector<size_t> start(size_t(nblock) + 1, 0);
+  for (int32_t b : block) start[size_t(b) + 1]++;
+  for (int32_t b = 0; b < nblock; b++) start[b + 1] += start[b];
+  tmp.resize(rots.size());
+  for (size_t x = 0; x < rots.size(); x++) tmp[start[block[x]]++] = rots[x];
+  rots.swap(tmp);
+}
+
 // One slab of W columns of X: the rotations in order. Consecutive rotations of a sweep share a
 // row (i of one is j of the previous), so that row is carried in registers instead of being
 // stored and loaded again: one load and one store per rotation and column instead of two.
-template <int W>
+// W columns of a slab whose rows are STRIDE doubles apart (W <= STRIDE: part of a wider slab).
+template <int W, int STRIDE>
 TRIMNET_INLINE void rotate_slab(const std::vector<FastRot>& rots, double* P) {
-  auto row = [&](int64_t r) { return static_cast<double*>(__builtin_assume_aligned(P + r * W, 64)); };
+  auto row = [&](int64_t r) { return static_cast<double*>(__builtin_assume_aligned(P + r * STRIDE, 64)); };
   double carry[W] = {};
   int64_t ci = -1;  // the row held in carry
   for (const FastRot& r : rots) {
@@ -488,22 +523,67 @@ TRIMNET_INLINE void rotate_slab(const std::vector<FastRot>& rots, double* P) {
   }
 }
 
-constexpr int ROT_SLAB = 16;
+// 32 columns: one latency-bound chain (the carried row) per column, four 512-bit vectors of them
+// per rotation, so AVX-512 does twice the work of 16 columns in the same ~4 cycles.
+constexpr int ROT_SLAB = 32;
 
-// Slabs [s0, s1) of a slab-major matrix P (see apply_rotations).
+// Slabs [s0, s1) of a slab-major matrix P (see SlabMatrix). The plain version: 16 columns at a
+// time, small enough for the compiler to keep in registers.
 TRIMNET_INLINE void rotate_slabs_body(const std::vector<FastRot>& rots, double* P, int64_t rows, int64_t s0, int64_t s1) {
   P = static_cast<double*>(__builtin_assume_aligned(P, 64));
-  for (int64_t sl = s0; sl < s1; sl++) rotate_slab<ROT_SLAB>(rots, P + sl * rows * ROT_SLAB);
+  for (int64_t sl = s0; sl < s1; sl++)
+    for (int h = 0; h < ROT_SLAB; h += 16) rotate_slab<16, ROT_SLAB>(rots, P + sl * rows * ROT_SLAB + h);
 }
 
 #ifdef TRIMNET_X86_DISPATCH
 TRIMNET_TARGET_AVX2 void rotate_slabs_avx2(const std::vector<FastRot>& rots, double* P, int64_t rows, int64_t s0, int64_t s1) {
   rotate_slabs_body(rots, P, rows, s0, s1);
 }
-// 256-bit vectors measured faster than 512-bit for the rotations (a 16-double slab is 4 ymm).
-TRIMNET_TARGET_AVX512_256 void rotate_slabs_avx512(const std::vector<FastRot>& rots, double* P, int64_t rows, int64_t s0,
-                                                   int64_t s1) {
-  rotate_slabs_body(rots, P, rows, s0, s1);
+
+// rotate_slab for a whole 32-column slab with AVX-512 intrinsics (the compiler spills 32-wide
+// arrays): the same steps, the carried row in c[0..3].
+TRIMNET_TARGET_AVX512 void rotate_slab32_avx512(const std::vector<FastRot>& rots, double* P) {
+  static_assert(ROT_SLAB == 32, "four 8-double vectors per row");
+  __m512d c[4] = {_mm512_setzero_pd(), _mm512_setzero_pd(), _mm512_setzero_pd(), _mm512_setzero_pd()};
+  int64_t ci = -1;
+  for (const FastRot& r : rots) {
+    const int64_t i = r.i & ~FAST_SWAP;
+    double* xi = P + i * 32;
+    if (r.j < 0) {  // scale entry
+      const __m512d f = _mm512_set1_pd(r.a);
+      if (i == ci) {
+        for (int q = 0; q < 4; q++) c[q] = _mm512_mul_pd(c[q], f);
+      } else {
+        for (int q = 0; q < 4; q++) _mm512_store_pd(xi + 8 * q, _mm512_mul_pd(_mm512_load_pd(xi + 8 * q), f));
+      }
+      continue;
+    }
+    const double* xj = P + int64_t(r.j) * 32;
+    __m512d y[4], z[4];
+    if (i == ci) {
+      for (int q = 0; q < 4; q++) y[q] = c[q];
+    } else {
+      if (ci >= 0)
+        for (int q = 0; q < 4; q++) _mm512_store_pd(P + ci * 32 + 8 * q, c[q]);
+      for (int q = 0; q < 4; q++) y[q] = _mm512_load_pd(xi + 8 * q);
+    }
+    for (int q = 0; q < 4; q++) z[q] = _mm512_load_pd(xj + 8 * q);
+    if (r.i & FAST_SWAP)
+      for (int q = 0; q < 4; q++) std::swap(y[q], z[q]);
+    const __m512d a = _mm512_set1_pd(r.a), b = _mm512_set1_pd(r.b);
+    for (int q = 0; q < 4; q++) {
+      _mm512_store_pd(xi + 8 * q, _mm512_fmadd_pd(a, z[q], y[q]));
+      c[q] = _mm512_fmadd_pd(b, y[q], z[q]);
+    }
+    ci = r.j;
+  }
+  if (ci >= 0)
+    for (int q = 0; q < 4; q++) _mm512_store_pd(P + ci * 32 + 8 * q, c[q]);
+}
+
+TRIMNET_TARGET_AVX512 void rotate_slabs_avx512(const std::vector<FastRot>& rots, double* P, int64_t rows, int64_t s0,
+                                               int64_t s1) {
+  for (int64_t sl = s0; sl < s1; sl++) rotate_slab32_avx512(rots, P + sl * rows * ROT_SLAB);
 }
 #endif
 
@@ -559,14 +639,17 @@ class RotationPipeline {
   RotationPipeline& operator=(const RotationPipeline&) = delete;
   ~RotationPipeline() { finish(); }
 
-  void submit(const std::vector<Rot>& ru, const std::vector<Rot>& rv) {
+  // Takes the contents of ru and rv (they are left empty).
+  void submit(std::vector<Rot>& ru, std::vector<Rot>& rv) {
+    const int64_t work = int64_t(ru.size() + rv.size()) * V_->ld;
     auto next = std::make_unique<Batch>();
     if (!ru.empty() && U_) add(*next, ru, U_);
     if (!rv.empty()) add(*next, rv, V_);
+    ru.clear();
+    rv.clear();
     finish();
     if (next->total == 0) return;
     cur_ = std::move(next);
-    const int64_t work = int64_t(ru.size() + rv.size()) * V_->ld;
     if (nthreads_ == 1 || work < (int64_t(1) << 17)) {
       finish();  // small: the caller alone
       return;
@@ -586,20 +669,30 @@ class RotationPipeline {
 
  private:
   struct Batch {
+    std::vector<Rot> plain[2];
+    std::once_flag converted;  // the first runner converts plain to rots; the others wait for it
     std::vector<FastRot> rots[2];
     SlabMatrix* X[2] = {nullptr, nullptr};
     int64_t nslab[2] = {0, 0};
     int64_t total = 0;
     std::atomic<int64_t> next{0};
   };
-  static void add(Batch& b, const std::vector<Rot>& rots, SlabMatrix* X) {
+  static void add(Batch& b, std::vector<Rot>& rots, SlabMatrix* X) {
     const int sd = b.X[0] ? 1 : 0;
-    to_fast_rotations(rots, X->rows, b.rots[sd]);
+    b.plain[sd].swap(rots);
     b.X[sd] = X;
     b.nslab[sd] = X->ld / ROT_SLAB;
     b.total += b.nslab[sd];
   }
   static void run(Batch& b) {
+    std::call_once(b.converted, [&b] {
+      std::vector<FastRot> tmp;
+      for (int sd = 0; sd < 2; sd++)
+        if (b.X[sd]) {
+          to_fast_rotations(b.plain[sd], b.X[sd]->rows, b.rots[sd]);
+          wavefront_order(b.rots[sd], b.X[sd]->rows, tmp);
+        }
+    });
     for (;;) {
       int64_t g = b.next.fetch_add(1);
       if (g >= b.total) return;
@@ -641,9 +734,10 @@ void bidiagonal_qr(std::vector<double>& d, const std::vector<double>& e_in, doub
   RotationPipeline pipeline(U_slabs.get(), V_slabs.get(), nthreads);
   auto flush = [&] {
     pipeline.submit(ru, rvv);
-    ru.clear();
-    rvv.clear();
+    ru.reserve(want_u ? batch + 2 * size_t(n) : 0);
+    rvv.reserve(batch + 2 * size_t(n));
   };
+  flush();
   std::vector<char> flip(n, 0);
   for (int64_t k = n - 1; k >= 0; k--) {
     for (int its = 0;; its++) {
