@@ -65,6 +65,7 @@
 #include <mutex>
 #include <numeric>
 #include <stdexcept>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -330,9 +331,15 @@ TRIMNET_INLINE void bidiag_team_body(BidiagTeam& S, int t) {
 
 #ifdef TRIMNET_X86_DISPATCH
 enum class Isa { base, avx2, avx512 };
+// TRIMNET_KERNEL=scalar|avx2 forces a lower (supported) level, like the GEMM kernels (gemm.cpp).
 Isa cpu_isa() {
   static const Isa isa = [] {
     __builtin_cpu_init();
+    const char* want = std::getenv("TRIMNET_KERNEL");
+    const std::string w = want ? want : "";
+    const bool has2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    if (w == "scalar") return Isa::base;
+    if (w == "avx2" && has2) return Isa::avx2;
     if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq") &&
         __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512cd") && __builtin_cpu_supports("fma"))
       return Isa::avx512;
