@@ -63,6 +63,7 @@
 #include <limits>
 #include <memory>
 #include <mutex>
+#include <condition_variable>
 #include <numeric>
 #include <stdexcept>
 #include <string>
@@ -635,16 +636,25 @@ struct SlabMatrix {
 
 // Applies batches of recorded rotations, in order, to the rows of U and V (slab-major, the same
 // shape; U may be null) on worker threads while the caller computes the next batch: the QR
-// iteration itself is serial, so on two cores it would otherwise leave one idle for a third of
-// the time. submit() first finishes the previous batch, the caller taking slabs from it too (a
-// shared counter), then starts nthreads − 1 workers on the new one and returns. The slabs of both
-// matrices form one list.
+// iteration itself is serial, so on two cores it would otherwise leave one idle for half the
+// time. submit() first finishes the previous batch, the caller taking slabs from it too (a
+// shared counter), then hands the new one to the nthreads − 1 workers (started on the first
+// submit, kept until the pipeline is destroyed) and returns. The slabs of both matrices form
+// one list.
 class RotationPipeline {
  public:
   RotationPipeline(SlabMatrix* U, SlabMatrix* V, int nthreads) : U_(U), V_(V), nthreads_(std::max(1, nthreads)) {}
   RotationPipeline(const RotationPipeline&) = delete;
   RotationPipeline& operator=(const RotationPipeline&) = delete;
-  ~RotationPipeline() { finish(); }
+  ~RotationPipeline() {
+    finish();
+    {
+      std::lock_guard<std::mutex> lk(mu_);
+      stop_ = true;
+    }
+    wake_.notify_all();
+    for (auto& t : workers_) t.join();
+  }
 
   // Takes the contents of ru and rv (they are left empty).
   void submit(std::vector<Rot>& ru, std::vector<Rot>& rv) {
@@ -657,20 +667,29 @@ class RotationPipeline {
     finish();
     if (next->total == 0) return;
     cur_ = std::move(next);
-    if (nthreads_ == 1 || work < (int64_t(1) << 17)) {
+    if (nthreads_ == 1 || work < (int64_t(1) << 20)) {
       finish();  // small: the caller alone
       return;
     }
-    Batch* b = cur_.get();
-    for (int t = 1; t < nthreads_; t++) workers_.emplace_back([b] { run(*b); });
+    while (int(workers_.size()) < nthreads_ - 1) workers_.emplace_back([this] { work_loop(); });
+    {
+      std::lock_guard<std::mutex> lk(mu_);
+      job_ = cur_.get();
+      ++generation_;
+      busy_ = int(workers_.size());
+    }
+    wake_.notify_all();
   }
 
   // Waits for the current batch, taking part in it.
   void finish() {
     if (!cur_) return;
     run(*cur_);
-    for (auto& t : workers_) t.join();
-    workers_.clear();
+    {
+      std::unique_lock<std::mutex> lk(mu_);
+      if (job_ == cur_.get()) done_.wait(lk, [this] { return busy_ == 0; });
+      job_ = nullptr;
+    }
     cur_.reset();
   }
 
@@ -708,11 +727,37 @@ class RotationPipeline {
       rotate_slabs(b.rots[sd], b.X[sd]->buf.p, b.X[sd]->rows, g, g + 1);
     }
   }
+  // A worker: each generation (batch) once, then report.
+  void work_loop() {
+    uint64_t seen = 0;
+    for (;;) {
+      Batch* b;
+      {
+        std::unique_lock<std::mutex> lk(mu_);
+        wake_.wait(lk, [&] { return stop_ || generation_ != seen; });
+        if (stop_) return;
+        seen = generation_;
+        b = job_;
+      }
+      run(*b);
+      {
+        std::lock_guard<std::mutex> lk(mu_);
+        if (--busy_ == 0) done_.notify_all();
+      }
+    }
+  }
+
   SlabMatrix* U_;
   SlabMatrix* V_;
   int nthreads_;
   std::unique_ptr<Batch> cur_;
   std::vector<std::thread> workers_;
+  std::mutex mu_;
+  std::condition_variable wake_, done_;
+  Batch* job_ = nullptr;  // the batch the workers are on (guarded by mu_)
+  uint64_t generation_ = 0;
+  int busy_ = 0;  // workers not yet done with job_
+  bool stop_ = false;
 };
 
 // sqrt(a² + b²) without std::hypot's overflow guards (several times faster): B's entries come
@@ -720,7 +765,7 @@ class RotationPipeline {
 inline double hyp(double a, double b) { return std::sqrt(a * a + b * b); }
 
 // B (d, e: B[k][k] = d[k], B[k][k+1] = e[k]) = Ub diag(σ) Vbᵀ. Ut and Vt (n×n in n×ld storage,
-// identity on entry, see apply_rotations) become Ubᵀ and Vbᵀ (Ut may be null: V only). The
+// identity on entry; see RotationPipeline) become Ubᵀ and Vbᵀ (Ut may be null: V only). The
 // iteration splits where |e| <= tol_rel·‖B‖; d becomes σ (>= 0, unsorted).
 void bidiagonal_qr(std::vector<double>& d, const std::vector<double>& e_in, double* Ut, double* Vt, int64_t n,
                    int64_t ld, int nthreads, double tol_rel) {
@@ -734,7 +779,8 @@ void bidiagonal_qr(std::vector<double>& d, const std::vector<double>& e_in, doub
   const double tol = tol_rel * anorm;
   int64_t nrot = 0;
   std::vector<Rot> ru, rvv;
-  const size_t batch = size_t(1) << 15;
+  // Batches small enough that the workers start early (about 8 per SVD), at most 2^15.
+  const size_t batch = size_t(std::clamp<int64_t>(n * n / 8, 4096, int64_t(1) << 15));
   // The rotations work on slab-major copies of Ut and Vt (copied back at the end).
   std::unique_ptr<SlabMatrix> U_slabs, V_slabs = std::make_unique<SlabMatrix>(Vt, n, ld);
   if (want_u) U_slabs = std::make_unique<SlabMatrix>(Ut, n, ld);
