@@ -1,15 +1,16 @@
 // Run by test/kernels-forced.test.ts in a child process with TRIMNET_KERNEL set (the kernel is
 // chosen once, when the addon loads): the cpu backend's GEMM, colStats and SVD against the js
-// reference on awkward shapes. Prints one JSON line: { kernel, checks, failures: [...] }.
+// reference on awkward shapes, and the float64 Cholesky. Prints one JSON line: { kernel, checks, failures: [...] }.
 import { loadAddon } from '../../dist/src/backend/addon.js';
 import { createCpuBackend } from '../../dist/src/backend/cpu.js';
 import { gemmJs, colStatsJs } from '../../dist/src/backend/js.js';
 import { ACTIVATIONS, newColStats } from '../../dist/src/backend/types.js';
 import { Rng } from '../../dist/src/rng.js';
+import { cholesky64Js } from '../../dist/src/dense64.js';
 
 const load = loadAddon();
 if (!load.addon) {
-  console.log(JSON.stringify({ error: `addon unavailable: ${load.reason}` }));
+  console.log(JSON.stringify({ error: `addon unavailable: ${load.error}` }));
   process.exit(0);
 }
 const cpu = createCpuBackend(load.addon);
@@ -116,5 +117,24 @@ function svdCheck(m, n, full, seed) {
 }
 for (const [m, n, full, seed] of [[1, 1, false, 1], [7, 5, true, 2], [40, 129, false, 3], [129, 40, true, 4], [260, 250, false, 5], [400, 120, false, 6]])
   svdCheck(m, n, full, seed);
+
+// Float64 Cholesky (blocked, register-blocked trailing update) against the plain loops.
+for (const n of [1, 97, 300]) {
+  const r = new Rng(n);
+  const b = Float64Array.from({ length: n * n }, () => r.uniform(-1, 1));
+  const a = new Float64Array(n * n);
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j <= i; j++) {
+      let s = 0;
+      for (let k = 0; k < n; k++) s += b[i * n + k] * b[j * n + k];
+      a[i * n + j] = a[j * n + i] = s / n + (i === j ? 0.5 : 0);
+    }
+  const ln = a.slice(), lj = a.slice();
+  const res = load.addon.cholesky64(ln, n, 0);
+  cholesky64Js(lj, n, (j) => new Error(`reference failed at ${j}`));
+  checks++;
+  if (res.failedAt !== -1) failures.push(`cholesky64 ${n}: failed at ${res.failedAt}`);
+  else close(Float32Array.from(ln), Float32Array.from(lj), 1e-6, `cholesky64 ${n}`);
+}
 
 console.log(JSON.stringify({ kernel: load.addon.info().kernel, checks, failures }));
