@@ -259,8 +259,13 @@ static SvdCheck checkSvd(const std::vector<float>& a, int64_t m, int64_t n, cons
   return r;
 }
 
+// TRIMNET_GPU_CHECK_SMALL=1 (the CPU emulation of kernels/cuda/emu): only shapes an emulator
+// can run in seconds.
+static bool smallOnly() { return std::getenv("TRIMNET_GPU_CHECK_SMALL") != nullptr; }
+
 static void conformanceSvd() {
-  const int64_t shapes[][2] = {{1, 1}, {7, 3}, {3, 7}, {64, 64}, {127, 33}, {33, 127}, {256, 256}, {300, 200}, {200, 300}, {5, 1}};
+  const int64_t shapes[][2] = {{1, 1},    {7, 3},     {3, 7},     {5, 1},     {1, 5},     {24, 24},   {40, 17},
+                               {17, 40},  {64, 64},   {127, 33},  {33, 127},  {256, 256}, {300, 200}, {200, 300}};
   int cases = 0, fails = 0;
   auto run = [&](const std::vector<float>& a, int64_t m, int64_t n, const char* label) {
     const int64_t p = std::min(m, n);
@@ -277,14 +282,50 @@ static void conformanceSvd() {
     cases++;
     fails += !ok;
   };
-  for (auto& s : shapes) run(randVec(s[0] * s[1], 6), s[0], s[1], "random");
-  {  // rank 10 of 64×64: zero singular values need the completed basis
-    auto x = randVec(64 * 10, 7), y = randVec(10 * 64, 8);
-    std::vector<float> a(64 * 64, 0.f);
-    for (int i = 0; i < 64; i++)
-      for (int j = 0; j < 64; j++)
-        for (int r = 0; r < 10; r++) a[i * 64 + j] += x[i * 10 + r] * y[r * 64 + j];
-    run(a, 64, 64, "rank-10");
+  for (auto& s : shapes)
+    if (!smallOnly() || s[0] * s[1] <= 48 * 48) run(randVec(s[0] * s[1], 6), s[0], s[1], "random");
+  // Rank-deficient inputs: U (or V, wide) needs an orthonormal completion for σ = 0.
+  const int64_t q = smallOnly() ? 24 : 64;
+  {  // rank 10 (rank 5 small) of q×q
+    const int64_t r = q == 64 ? 10 : 5;
+    auto x = randVec(q * r, 7), y = randVec(r * q, 8);
+    std::vector<float> a(q * q, 0.f);
+    for (int64_t i = 0; i < q; i++)
+      for (int64_t j = 0; j < q; j++)
+        for (int64_t t = 0; t < r; t++) a[i * q + j] += x[i * r + t] * y[t * q + j];
+    run(a, q, q, "low-rank");
+  }
+  {  // centred columns (rank q−1): the missing left vector is 1/√q, far from every unit vector
+    auto a = randVec(q * q, 9);
+    for (int64_t j = 0; j < q; j++) {
+      double mean = 0;
+      for (int64_t i = 0; i < q; i++) mean += a[i * q + j];
+      mean /= double(q);
+      for (int64_t i = 0; i < q; i++) a[i * q + j] = float(a[i * q + j] - mean);
+    }
+    run(a, q, q, "centred");
+  }
+  run(std::vector<float>(8 * 8, 0.f), 8, 8, "zero");
+  {  // a zero column (tall) and duplicate rows (wide)
+    auto a = randVec(20 * 6, 10);
+    for (int64_t i = 0; i < 20; i++) a[i * 6 + 2] = 0.f;
+    run(a, 20, 6, "zero-column");
+    auto w = randVec(6 * 20, 11);
+    for (int64_t j = 0; j < 20; j++) w[3 * 20 + j] = w[1 * 20 + j];
+    run(w, 6, 20, "duplicate-rows");
+  }
+  {  // NaN input: refused with an exception, not a wrong answer
+    std::vector<float> a(9, 1.f), u(9), s(3), v(9);
+    a[4] = NAN;
+    bool threw = false;
+    try {
+      tc::svd_host(a.data(), 3, 3, u.data(), s.data(), v.data());
+    } catch (const std::exception&) {
+      threw = true;
+    }
+    if (!threw) std::printf("  MISMATCH svd: a NaN input did not throw\n");
+    cases++;
+    fails += !threw;
   }
   std::printf("svd conformance: %d cases, %d failed\n", cases, fails);
   g_failures += fails;
