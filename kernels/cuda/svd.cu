@@ -116,35 +116,50 @@ struct StreamGuard {
   }
 };
 
-// Completes U's columns whose σ is (numerically) zero to an orthonormal set: Gram–Schmidt of
-// unit vectors against the columns already there (twice, for stability).
+// Completes the columns r of `cols` (p columns of length len, column r contiguous) with
+// good[r] false to an orthonormal set. Each missing column starts from the unit vector e_i
+// farthest from the span of the columns already there: with orthonormal columns u_o,
+// ‖e_i − Σ u_o u_oᵀ e_i‖² = 1 − Σ_o u_o[i]², so the best i is read off one running sum per
+// row, and it is at least (len − have)/len > 0 (a fixed 0.5 threshold on e_0, e_1, … fails
+// when the missing direction is spread, e.g. 1/√len for centred columns). Then Gram–Schmidt,
+// twice, in double.
 void completeBasis(std::vector<double>& cols, int64_t len, int p, const std::vector<bool>& good) {
-  std::vector<bool> have = good;
-  int64_t e = 0;
-  for (int r = 0; r < p; r++) {
-    if (have[r]) continue;
-    std::vector<double> x(len);
-    for (; e < len; e++) {
-      std::fill(x.begin(), x.end(), 0.0);
-      x[e] = 1;
-      for (int pass = 0; pass < 2; pass++)
-        for (int o = 0; o < p; o++) {
-          if (!have[o]) continue;
-          const double* u = &cols[int64_t(o) * len];
-          double d = 0;
-          for (int64_t i = 0; i < len; i++) d += u[i] * x[i];
-          for (int64_t i = 0; i < len; i++) x[i] -= d * u[i];
-        }
-      double nrm = 0;
-      for (double v : x) nrm += v * v;
-      nrm = std::sqrt(nrm);
-      if (nrm > 0.5) {
-        for (int64_t i = 0; i < len; i++) cols[int64_t(r) * len + i] = x[i] / nrm;
-        have[r] = true;
-        e++;
-        break;
-      }
+  std::vector<int> have;
+  std::vector<double> covered(len, 0.0);  // Σ_o u_o[i]² over the columns in `have`
+  for (int r = 0; r < p; r++)
+    if (good[r]) {
+      have.push_back(r);
+      const double* u = &cols[size_t(r) * len];
+      for (int64_t i = 0; i < len; i++) covered[i] += u[i] * u[i];
     }
+  std::vector<double> x(len);
+  for (int r = 0; r < p; r++) {
+    if (good[r]) continue;
+    const int64_t e = std::min_element(covered.begin(), covered.end()) - covered.begin();
+    std::fill(x.begin(), x.end(), 0.0);
+    x[e] = 1;
+    for (int pass = 0; pass < 2; pass++)
+      for (int o : have) {
+        const double* u = &cols[size_t(o) * len];
+        double d = 0;
+        if (pass == 0) {
+          d = u[e];  // x = e_e on the first pass
+        } else {
+          for (int64_t i = 0; i < len; i++) d += u[i] * x[i];
+        }
+        if (d != 0)
+          for (int64_t i = 0; i < len; i++) x[i] -= d * u[i];
+      }
+    double nrm = 0;
+    for (double t : x) nrm += t * t;
+    nrm = std::sqrt(nrm);
+    if (!(nrm > 0)) throw CudaError("svd: orthonormal completion failed");  // cannot happen: have < len
+    double* u = &cols[size_t(r) * len];
+    for (int64_t i = 0; i < len; i++) {
+      u[i] = x[i] / nrm;
+      covered[i] += u[i] * u[i];
+    }
+    have.push_back(r);
   }
 }
 
@@ -153,6 +168,8 @@ void completeBasis(std::vector<double>& cols, int64_t len, int p, const std::vec
 SvdStats svd_host(const float* a, int64_t m, int64_t n, float* u, float* s, float* v) {
   SvdStats stats;
   if (m == 0 || n == 0) return stats;
+  for (int64_t i = 0; i < m * n; i++)  // as the CPU path: no answer for a non-finite matrix
+    if (!std::isfinite(a[i])) throw std::invalid_argument("svd: the matrix has a NaN or Infinity entry");
   const bool wide = m < n;
   const int64_t rows = wide ? n : m;
   if ((wide ? m : n) > 65536) throw CudaError("svd: min(m, n) above 65536 is not supported");
@@ -211,12 +228,18 @@ SvdStats svd_host(const float* a, int64_t m, int64_t n, float* u, float* s, floa
     stats.sweeps = sw + 1;
   }
 
+  if (rot > 0) throw CudaError("svd: one-sided Jacobi did not converge in " + std::to_string(MAX_SWEEPS) + " sweeps");
+
   std::vector<double> hW(size_t(rows) * cols), hV(size_t(cols) * cols);
   cudaCheck(cudaMemcpyAsync(hW.data(), W, sizeof(double) * hW.size(), cudaMemcpyDeviceToHost, st));
   cudaCheck(cudaMemcpyAsync(hV.data(), V, sizeof(double) * hV.size(), cudaMemcpyDeviceToHost, st));
   cudaCheck(cudaStreamSynchronize(st));
 
-  // σ_j, order descending (stable), normalise, complete the basis for σ ≈ 0.
+  // σ_j, order descending (stable), normalise, complete the basis for σ = 0.
+  // The last sweep rotated nothing, so every pair of columns has |cos| ≤ TOL, tiny ones
+  // included (the test is relative to the pair's own norms): each nonzero column normalises
+  // to an orthonormal vector. Only exact zero columns (a zero column of A, exact cancellation)
+  // have no direction and are completed.
   std::vector<double> sig(cols);
   for (int j = 0; j < cols; j++) {
     double t = 0;
@@ -226,13 +249,11 @@ SvdStats svd_host(const float* a, int64_t m, int64_t n, float* u, float* s, floa
   std::vector<int> order(cols);
   std::iota(order.begin(), order.end(), 0);
   std::stable_sort(order.begin(), order.end(), [&](int x, int y) { return sig[x] > sig[y]; });
-  const double smax = sig[order[0]];
-  const double zero = smax * 1e-7 * std::sqrt(double(rows));
   std::vector<double> Ucols(size_t(rows) * cols);  // left vectors of T, column r contiguous
   std::vector<bool> good(cols);
   for (int r = 0; r < cols; r++) {
     const int j = order[r];
-    good[r] = sig[j] > zero && sig[j] > 0;
+    good[r] = sig[j] > 0 && sig[j] > 1e-100 * sig[order[0]];  // (far below float32; squares never underflow)
     for (int64_t i = 0; i < rows; i++) Ucols[size_t(r) * rows + i] = good[r] ? hW[size_t(j) * rows + i] / sig[j] : 0.0;
   }
   completeBasis(Ucols, rows, cols, good);
