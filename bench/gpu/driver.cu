@@ -32,11 +32,24 @@ namespace tc = trimnet::cuda;
   } while (0)
 
 static int g_failures = 0;
-static std::string g_json;  // accumulated "key": value entries
+static std::string g_outPath = "gpu_driver.json";
+static std::vector<std::pair<std::string, std::string>> g_json;  // "key" -> JSON value, in order
 
-static void jsonAdd(const std::string& entry) {
-  if (!g_json.empty()) g_json += ",\n";
-  g_json += "  " + entry;
+// Sets one entry and rewrites the whole JSON file (temp + rename), so a stage killed by its
+// time limit still leaves every number it measured before.
+static void jsonSet(const std::string& key, const std::string& value) {
+  bool found = false;
+  for (auto& kv : g_json)
+    if (kv.first == key) kv.second = value, found = true;
+  if (!found) g_json.emplace_back(key, value);
+  std::string text = "{\n";
+  for (auto& kv : g_json) text += "  \"" + kv.first + "\": " + kv.second + ",\n";
+  text += "  \"failures\": " + std::to_string(g_failures) + "\n}\n";
+  const std::string tmp = g_outPath + ".tmp";
+  if (FILE* f = std::fopen(tmp.c_str(), "w")) {
+    const bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size();
+    if (std::fclose(f) == 0 && ok) std::rename(tmp.c_str(), g_outPath.c_str());
+  }
 }
 
 static std::vector<float> randVec(size_t n, unsigned seed, float lo = -1.f, float hi = 1.f) {
@@ -130,7 +143,7 @@ static void conformanceGemm() {
   }
   std::printf("gemm conformance: %d cases, %d failed\n", cases, fails);
   g_failures += fails;
-  jsonAdd("\"gemm_conformance\": {\"cases\": " + std::to_string(cases) + ", \"failed\": " + std::to_string(fails) + "}");
+  jsonSet("gemm_conformance", "{\"cases\": " + std::to_string(cases) + ", \"failed\": " + std::to_string(fails) + "}");
 }
 
 // ---- conformance: colStats -------------------------------------------------------------------
@@ -181,7 +194,7 @@ static void conformanceColStats() {
         }
   std::printf("colStats conformance: %d cases, %d failed\n", cases, fails);
   g_failures += fails;
-  jsonAdd("\"colstats_conformance\": {\"cases\": " + std::to_string(cases) + ", \"failed\": " + std::to_string(fails) + "}");
+  jsonSet("colstats_conformance", "{\"cases\": " + std::to_string(cases) + ", \"failed\": " + std::to_string(fails) + "}");
 }
 
 // ---- conformance: SVD --------------------------------------------------------------------------
@@ -329,7 +342,7 @@ static void conformanceSvd() {
   }
   std::printf("svd conformance: %d cases, %d failed\n", cases, fails);
   g_failures += fails;
-  jsonAdd("\"svd_conformance\": {\"cases\": " + std::to_string(cases) + ", \"failed\": " + std::to_string(fails) + "}");
+  jsonSet("svd_conformance", "{\"cases\": " + std::to_string(cases) + ", \"failed\": " + std::to_string(fails) + "}");
 }
 
 // ---- timings -----------------------------------------------------------------------------------
@@ -353,7 +366,7 @@ static double timeMs(F&& f, int reps) {
 }
 
 static void timeGemm() {
-  std::string out = "\"gemm\": [";
+  std::string out = "[";
   bool first = true;
   for (int64_t n : {1024, 2048, 4096, 8192}) {
     auto a = randVec(n * n, 11), b = randVec(n * n, 12);
@@ -381,8 +394,8 @@ static void timeGemm() {
     out += std::string(first ? "" : ", ") + "{\"n\": " + std::to_string(n) + ", \"ms\": " + std::to_string(ms) +
            ", \"tf32_ms\": " + std::to_string(ms32) + ", \"ok\": " + (ok ? "true" : "false") + "}";
     first = false;
+    jsonSet("gemm", out + "]");
   }
-  jsonAdd(out + "]");
 }
 
 static void timeColStats() {
@@ -401,16 +414,34 @@ static void timeColStats() {
   const double roBw = double(bytes) / ro / 1e6, wbBw = 2.0 * bytes / wb / 1e6;
   std::printf("colStats %ldx%ld: read-only %.3f ms = %.0f GB/s, write-back %.3f ms = %.0f GB/s; D2D copy %.3f ms = %.0f GB/s\n",
               long(rows), long(cols), ro, roBw, wb, wbBw, copy, copyBw);
-  jsonAdd("\"colstats\": {\"rows\": " + std::to_string(rows) + ", \"cols\": " + std::to_string(cols) + ", \"ms\": " +
+  jsonSet("colstats", "{\"rows\": " + std::to_string(rows) + ", \"cols\": " + std::to_string(cols) + ", \"ms\": " +
           std::to_string(ro) + ", \"gbps\": " + std::to_string(roBw) + ", \"writeback_ms\": " + std::to_string(wb) +
           ", \"writeback_gbps\": " + std::to_string(wbBw) + ", \"copy_ms\": " + std::to_string(copy) + ", \"copy_gbps\": " +
           std::to_string(copyBw) + "}");
 }
 
+// Sizes double until maxN, while the next one is expected to fit the stage's budget
+// (TRIMNET_SVD_BUDGET_S, default 75 s): Jacobi costs ~n³ per sweep and a few more sweeps as n
+// grows, so the next size is estimated at 10× the last.
 static void timeSvd(int64_t maxN) {
-  std::string out = "\"svd\": [";
+  std::string out = "[";
   bool first = true;
+  const char* env = std::getenv("TRIMNET_SVD_BUDGET_S");
+  const double budgetMs = 1000.0 * (env ? std::atof(env) : 75.0);
+  const auto start = std::chrono::steady_clock::now();
+  double lastMs = 0;
   for (int64_t n = 256; n <= maxN; n *= 2) {
+    const double spent = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    if (lastMs > 0 && spent + 10 * lastMs > budgetMs) {
+      std::printf("svd %5ld: skipped (estimated %.0f s; %.0f s of the %.0f s budget left)\n", long(n), 10 * lastMs / 1000,
+                  (budgetMs - spent) / 1000, budgetMs / 1000);
+      char buf[160];
+      std::snprintf(buf, sizeof buf, "{\"n\": %ld, \"skipped\": \"estimated %.0f s, over the stage budget\"}", long(n),
+                    10 * lastMs / 1000);
+      out += std::string(first ? "" : ", ") + buf;
+      jsonSet("svd", out + "]");
+      break;
+    }
     auto a = randVec(n * n, 15);
     std::vector<float> u(n * n), s(n), v(n * n);
     const int reps = n <= 1024 ? 3 : 1;
@@ -419,6 +450,7 @@ static void timeSvd(int64_t maxN) {
     auto t0 = std::chrono::steady_clock::now();
     for (int r = 0; r < reps; r++) st = tc::svd_host(a.data(), n, n, u.data(), s.data(), v.data());
     const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count() / reps;
+    lastMs = ms;
     SvdCheck c = checkSvd(a, n, n, u, s, v);
     const bool ok = c.sorted && c.recon < 1e-4 && c.orthU < 1e-4 && c.orthV < 1e-4;
     if (!ok) g_failures++;
@@ -429,15 +461,16 @@ static void timeSvd(int64_t maxN) {
                   long(n), ms, st.sweeps, c.recon, std::max(c.orthU, c.orthV), ok ? "true" : "false");
     out += std::string(first ? "" : ", ") + buf;
     first = false;
+    jsonSet("svd", out + "]");
   }
-  jsonAdd(out + "]");
 }
 
 // gpu_check OUT.json [SVD_MAX] [STAGES]: STAGES is a comma list of conf-gemm, conf-colstats,
 // conf-svd, time-gemm, time-colstats, time-svd (default: all). run.sh runs each stage in its own
 // process, so a fault in one (a sticky CUDA error) does not take the others' numbers with it.
 int main(int argc, char** argv) {
-  const char* outPath = argc > 1 ? argv[1] : "gpu_driver.json";
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);  // lines reach the log even when a time limit kills us
+  if (argc > 1) g_outPath = argv[1];
   const int64_t svdMax = argc > 2 ? std::atol(argv[2]) : 4096;
   const std::string stages = argc > 3 ? argv[3] : "conf-gemm,conf-colstats,conf-svd,time-gemm,time-colstats,time-svd";
   auto want = [&](const char* s) { return ("," + stages + ",").find(std::string(",") + s + ",") != std::string::npos; };
@@ -450,8 +483,8 @@ int main(int argc, char** argv) {
     tc::DeviceInfo d = tc::device_info();
     std::printf("device: %s (sm_%d%d, %d SMs, %.1f GiB), driver %d, runtime %d\n", d.name.c_str(), d.major, d.minor,
                 d.sm_count, d.total_mem / 1073741824.0, d.driver_version, d.runtime_version);
-    jsonAdd("\"device\": \"" + d.name + "\"");
-    jsonAdd("\"cc\": \"" + std::to_string(d.major) + "." + std::to_string(d.minor) + "\"");
+    jsonSet("device", "\"" + d.name + "\"");
+    jsonSet("cc", "\"" + std::to_string(d.major) + "." + std::to_string(d.minor) + "\"");
     if (want("conf-gemm")) conformanceGemm();
     if (want("conf-colstats")) conformanceColStats();
     if (want("conf-svd")) conformanceSvd();
@@ -463,14 +496,10 @@ int main(int argc, char** argv) {
     std::string msg = e.what();
     for (auto& ch : msg)
       if (ch == '"' || ch == '\\') ch = '\'';
-    jsonAdd("\"error\": \"" + stages + ": " + msg + "\"");
     g_failures++;
+    jsonSet("error", "\"" + stages + ": " + msg + "\"");
   }
-  jsonAdd("\"failures\": " + std::to_string(g_failures));
-  if (FILE* f = std::fopen(outPath, "w")) {
-    std::fprintf(f, "{\n%s\n}\n", g_json.c_str());
-    std::fclose(f);
-  }
+  jsonSet("done", "true");  // (also rewrites "failures")
   std::printf("%s\n", g_failures ? "FAILURES (see MISMATCH / error lines)" : "checks passed");
   return g_failures ? 1 : 0;
 }
