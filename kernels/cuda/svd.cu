@@ -38,21 +38,26 @@ constexpr double TOL = 1e-10;
 // Position q of the round-robin schedule at step `step`: player 0 stays, the others rotate.
 __device__ __forceinline__ int player(int q, int step, int N) { return q == 0 ? 0 : (q - 1 + step) % (N - 1) + 1; }
 
-__device__ __forceinline__ double blockSum(double v, double* sh) {
-  for (int o = 16; o > 0; o >>= 1) v += __shfl_down_sync(0xffffffffu, v, o);
+// The three dot products of a pair, summed over the block: warp shuffles, then one pass
+// through shared memory (one barrier). Every thread returns the same sums, in the same order,
+// so the rotate-or-not decision below is block-uniform.
+__device__ __forceinline__ void blockSum3(double& a, double& b, double& g) {
+  __shared__ double sh[3][THREADS / 32];
+  for (int o = 16; o > 0; o >>= 1) {
+    a += __shfl_down_sync(0xffffffffu, a, o);
+    b += __shfl_down_sync(0xffffffffu, b, o);
+    g += __shfl_down_sync(0xffffffffu, g, o);
+  }
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
-  __syncthreads();  // sh may still be read from a previous call
-  if (lane == 0) sh[warp] = v;
+  if (lane == 0) sh[0][warp] = a, sh[1][warp] = b, sh[2][warp] = g;
   __syncthreads();
-  double t = 0;
-  for (int w = 0; w < THREADS / 32; w++) t += sh[w];
-  return t;
+  a = b = g = 0;
+  for (int w = 0; w < THREADS / 32; w++) a += sh[0][w], b += sh[1][w], g += sh[2][w];
 }
 
 __global__ void __launch_bounds__(THREADS)
     jacobiStep(double* __restrict__ W, double* __restrict__ V, int64_t rows, int cols, int N, int step,
                unsigned* rotations) {
-  __shared__ double sh[THREADS / 32];
   int p = player(blockIdx.x, step, N), q = player(N - 1 - blockIdx.x, step, N);
   if (p >= cols || q >= cols) return;  // a pair with the dummy column (odd cols): nothing to do
   if (p > q) {
@@ -67,9 +72,7 @@ __global__ void __launch_bounds__(THREADS)
     double x = wp[i], y = wq[i];
     a = fma(x, x, a), b = fma(y, y, b), g = fma(x, y, g);
   }
-  a = blockSum(a, sh);
-  b = blockSum(b, sh);
-  g = blockSum(g, sh);
+  blockSum3(a, b, g);
   if (a == 0 || b == 0 || !(fabs(g) > TOL * sqrt(a) * sqrt(b))) return;  // block-uniform
   const double zeta = (b - a) / (2 * g);
   const double t = copysign(1.0, zeta) / (fabs(zeta) + sqrt(1 + zeta * zeta));
