@@ -87,8 +87,10 @@ static const char* kernelName(tc::GemmKernel k) {
   return k == tc::GemmKernel::Naive ? "naive" : k == tc::GemmKernel::Tiled ? "tiled" : "tf32";
 }
 
+// off > 0: every operand starts `off` floats into its allocation, so no pointer is 16-byte
+// aligned and the kernels must take their scalar-load paths even where ld % 4 == 0.
 static bool checkGemmCase(int64_t m, int64_t n, int64_t k, bool ta, bool tb, float alpha, float beta, bool bias, int act,
-                          tc::GemmKernel kern) {
+                          tc::GemmKernel kern, int off = 0) {
   auto a = randVec(m * k, 1), b = randVec(k * n, 2), c0 = randVec(m * n, 3), bv = randVec(n, 4);
   if (beta == 0.f) std::fill(c0.begin(), c0.end(), NAN);  // must not leak through
   std::vector<float> ref = c0;
@@ -97,12 +99,18 @@ static bool checkGemmCase(int64_t m, int64_t n, int64_t k, bool ta, bool tb, flo
   p.trans_a = ta, p.trans_b = tb, p.alpha = alpha, p.beta = beta, p.bias = bias ? bv.data() : nullptr, p.act = act;
   trimnet::gemm(p);
 
-  Dev<float> da(a), db(b), dc(c0), dbias(bv);
+  auto shifted = [off](const std::vector<float>& v) {
+    std::vector<float> w(off, 0.f);
+    w.insert(w.end(), v.begin(), v.end());
+    return w;
+  };
+  Dev<float> da(shifted(a)), db(shifted(b)), dc(shifted(c0)), dbias(shifted(bv));
   trimnet::GemmParams q = p;
-  q.a = da.p, q.b = db.p, q.c = dc.p, q.bias = bias ? dbias.p : nullptr;
+  q.a = da.p + off, q.b = db.p + off, q.c = dc.p + off, q.bias = bias ? dbias.p + off : nullptr;
   tc::gemm_device(q, kern);
   tc::synchronize();
   auto got = dc.get();
+  got.erase(got.begin(), got.begin() + off);
   const double tol = (kern == tc::GemmKernel::TF32 ? 2e-3 : 1e-5) * std::sqrt(double(std::max<int64_t>(1, k))) * 4;
   int bad = 0;
   for (size_t i = 0; i < ref.size(); i++) {
@@ -133,6 +141,11 @@ static void conformanceGemm() {
                                    : checkGemmCase(s[0], s[1], s[2], ta, tb, 0.5f, -1.5f, true, trimnet::ACT_IDENTITY, kern);
             fails += !ok;
           }
+    for (int ta = 0; ta < 2; ta++)  // misaligned pointers, leading dimensions that are multiples of 4
+      for (int tb = 0; tb < 2; tb++) {
+        cases++;
+        fails += !checkGemmCase(132, 136, 68, ta, tb, 1.f, 0.5f, true, trimnet::ACT_RELU, kern, 1);
+      }
     const int64_t epi[][3] = {{1, 129, 784}, {37, 65, 17}, {128, 256, 64}, {257, 131, 999}};
     for (auto& s : epi)
       for (int act = 0; act < trimnet::ACT_COUNT; act++)
@@ -149,26 +162,31 @@ static void conformanceGemm() {
 // ---- conformance: colStats -------------------------------------------------------------------
 
 static void conformanceColStats() {
-  const int64_t shapes[][2] = {{1, 1}, {7, 7}, {1000, 7}, {127, 129}, {129, 128}, {4096, 1000}, {100003, 12}, {3, 4097}};
+  // rows, cols, offset of x in its allocation (1: not 16-byte aligned though cols % 4 == 0)
+  const int64_t shapes[][3] = {{1, 1, 0},     {7, 7, 0},       {1000, 7, 0}, {127, 129, 0}, {129, 128, 0},
+                               {129, 128, 1}, {4096, 1000, 0}, {100003, 12, 0}, {3, 4097, 0}};
   int cases = 0, fails = 0;
   for (int naive = 0; naive < 2; naive++)
     for (auto& s : shapes)
       for (int act = 0; act < trimnet::ACT_COUNT; act++)
         for (int wb = 0; wb < 2; wb++) {
-          const int64_t rows = s[0], cols = s[1];
+          const int64_t rows = s[0], cols = s[1], off = s[2];
           auto x = randVec(rows * cols, 5, -3.f, 3.f);
           for (size_t i = 0; i < x.size(); i += 7) x[i] = 0.f;  // exact zeros to count
           std::vector<double> rs(cols, 1.0), rsa(cols, 2.0), rz(cols, 3.0);
           std::vector<float> rm(cols, -INFINITY);
           std::vector<float> xr = x;
           trimnet::col_stats(xr.data(), rows, cols, act, 0.01f, rs.data(), rsa.data(), rz.data(), rm.data(), wb);
-          Dev<float> dx(x), dm(std::vector<float>(cols, -INFINITY));
+          std::vector<float> xs(off, 0.f);
+          xs.insert(xs.end(), x.begin(), x.end());
+          Dev<float> dx(xs), dm(std::vector<float>(cols, -INFINITY));
           Dev<double> ds(std::vector<double>(cols, 1.0)), dsa(std::vector<double>(cols, 2.0)), dz(std::vector<double>(cols, 3.0));
-          (naive ? tc::col_stats_naive_device : tc::col_stats_device)(dx.p, rows, cols, act, 0.01f, ds.p, dsa.p, dz.p, dm.p, wb);
+          (naive ? tc::col_stats_naive_device : tc::col_stats_device)(dx.p + off, rows, cols, act, 0.01f, ds.p, dsa.p, dz.p, dm.p, wb);
           tc::synchronize();
           auto gs = ds.get(), gsa = dsa.get(), gz = dz.get();
           auto gm = dm.get();
           auto gx = dx.get();
+          gx.erase(gx.begin(), gx.begin() + off);
           int bad = 0;
           for (int64_t j = 0; j < cols; j++) {
             // The CPU kernels may use vectorised tanh/erf/exp (~1e-6 relative): allow 1e-5.

@@ -106,6 +106,14 @@ __global__ void loadColumns(const float* __restrict__ A, int64_t m, int64_t n, b
     V[e] = (e / cols == e % cols) ? 1.0 : 0.0;
 }
 
+cudaError_t instantiate(cudaGraphExec_t* exec, cudaGraph_t graph) {
+#if CUDART_VERSION >= 12000
+  return cudaGraphInstantiate(exec, graph, 0);
+#else  // CUDA 11.4–11.8: the flags form has its own name
+  return cudaGraphInstantiateWithFlags(exec, graph, 0);
+#endif
+}
+
 // RAII for the SVD's own stream and graph.
 struct StreamGuard {
   cudaStream_t s = nullptr;
@@ -214,7 +222,7 @@ SvdStats svd_host(const float* a, int64_t m, int64_t n, float* u, float* s, floa
       graph = false;
     } else {
       sweep(st);
-      if (cudaStreamEndCapture(st, &sg.graph) != cudaSuccess || cudaGraphInstantiate(&sg.exec, sg.graph, 0) != cudaSuccess)
+      if (cudaStreamEndCapture(st, &sg.graph) != cudaSuccess || instantiate(&sg.exec, sg.graph) != cudaSuccess)
         graph = false;
     }
     if (!graph) (void)cudaGetLastError();  // clear the refused capture's error; plain launches below

@@ -81,6 +81,7 @@ using std::max;
 using std::min;
 
 // ---- runtime --------------------------------------------------------------------------------
+#define CUDART_VERSION 13000
 enum cudaError_t {
   cudaSuccess = 0,
   cudaErrorInvalidValue = 1,
