@@ -1,5 +1,5 @@
 // CPU emulation of the part of the CUDA runtime and device language that kernels/cuda and
-// bench/gpu/driver.cu use. NOT CUDA: a test harness (see ../README.md). Device memory is host
+// bench/gpu/driver.cu use. NOT CUDA: a test harness (see kernels/cuda/emu/README.md). Device memory is host
 // memory (so AddressSanitizer sees every out-of-bounds access of a kernel), a kernel launch runs
 // its blocks one after another and a block's threads as fibers that switch only at
 // __syncthreads / __shfl_*_sync; the order threads run in between two barriers is chosen by
