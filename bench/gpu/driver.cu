@@ -126,6 +126,78 @@ static bool checkGemmCase(int64_t m, int64_t n, int64_t k, bool ta, bool tb, flo
   return bad == 0;
 }
 
+// The host-level entry points the addon calls (runtime.cu): operands on the host (staged
+// through scratch memory) or already on the device, C copied back or left there.
+static bool checkGemmHostCase(int64_t m, int64_t n, int64_t k, bool ta, bool tb, float beta, bool bias, int act, int where) {
+  auto a = randVec(m * k, 21), b = randVec(k * n, 22), c0 = randVec(m * n, 23), bv = randVec(n, 24);
+  if (beta == 0.f) std::fill(c0.begin(), c0.end(), NAN);
+  std::vector<float> ref = c0;
+  trimnet::GemmParams p;
+  p.m = m, p.n = n, p.k = k, p.a = a.data(), p.b = b.data(), p.c = ref.data();
+  p.trans_a = ta, p.trans_b = tb, p.alpha = 0.75f, p.beta = beta, p.bias = bias ? bv.data() : nullptr, p.act = act;
+  trimnet::gemm(p);
+  // where: 0 all on the host; 1 B and bias resident (weights), A and C on the host; 2 all on the device
+  Dev<float> da(a), db(b), dc(c0), dbias(bv);
+  std::vector<float> got = c0;
+  tc::HostGemm g;
+  g.m = m, g.n = n, g.k = k, g.trans_a = ta, g.trans_b = tb, g.alpha = 0.75f, g.beta = beta, g.act = act;
+  g.a = {where == 2 ? da.p : a.data(), where == 2};
+  g.b = {where >= 1 ? db.p : b.data(), where >= 1};
+  if (bias) g.bias = {where >= 1 ? dbias.p : bv.data(), where >= 1};
+  g.c = where == 2 ? dc.p : got.data();
+  g.c_on_device = where == 2;
+  tc::gemm_host(g);
+  if (where == 2) got = dc.get();
+  const double tol = 1e-5 * std::sqrt(double(std::max<int64_t>(1, k))) * 4;
+  for (size_t i = 0; i < ref.size(); i++)
+    if (!(std::fabs(double(got[i]) - ref[i]) <= tol * (1 + std::fabs(ref[i])))) {
+      std::printf("  MISMATCH gemm_host %ldx%ldx%ld ta=%d tb=%d beta=%g bias=%d act=%d where=%d at %zu: got %.7g ref %.7g\n", long(m),
+                  long(n), long(k), ta, tb, beta, bias, act, where, i, got[i], ref[i]);
+      return false;
+    }
+  return true;
+}
+
+static bool checkColStatsHostCase(int64_t rows, int64_t cols, int act, bool wb, bool onDevice) {
+  auto x = randVec(rows * cols, 25, -2.f, 2.f);
+  for (size_t i = 0; i < x.size(); i += 5) x[i] = 0.f;
+  std::vector<double> rs(cols, 0.5), rsa(cols, 0.5), rz(cols, 1.0), gs = rs, gsa = rsa, gz = rz;
+  std::vector<float> rm(cols, 0.25f), gm = rm;  // accumulated into, not reset
+  std::vector<float> xr = x, xg = x;
+  trimnet::col_stats(xr.data(), rows, cols, act, 0.01f, rs.data(), rsa.data(), rz.data(), rm.data(), wb);
+  Dev<float> dx(x);
+  tc::col_stats_host(onDevice ? dx.p : xg.data(), onDevice, rows, cols, act, 0.01f, gs.data(), gsa.data(), gz.data(), gm.data(), wb);
+  if (onDevice) xg = dx.get();
+  bool ok = true;
+  for (int64_t j = 0; j < cols && ok; j++)
+    ok = std::fabs(gs[j] - rs[j]) <= 1e-5 * (rsa[j] + 1) && std::fabs(gsa[j] - rsa[j]) <= 1e-5 * (rsa[j] + 1) && gz[j] == rz[j] &&
+         std::fabs(gm[j] - rm[j]) <= 1e-5f * (1 + std::fabs(rm[j]));
+  for (size_t i = 0; i < x.size() && ok; i++) ok = std::fabs(xg[i] - (wb ? xr[i] : x[i])) <= 1e-5f * (1 + std::fabs(xr[i]));
+  if (!ok)
+    std::printf("  MISMATCH col_stats_host %ldx%ld act=%d wb=%d onDevice=%d\n", long(rows), long(cols), act, wb, onDevice);
+  return ok;
+}
+
+static void conformanceHost() {
+  int cases = 0, fails = 0;
+  const int64_t shapes[][3] = {{1, 784, 512}, {33, 65, 17}, {130, 7, 129}, {4, 4, 0}, {0, 3, 3}, {3, 0, 3}};
+  for (auto& s : shapes)
+    for (int where = 0; where < 3; where++)
+      for (int t = 0; t < 4; t++) {
+        cases++;
+        fails += !checkGemmHostCase(s[0], s[1], s[2], t & 1, t >> 1, t == 1 ? 0.5f : 0.f, t != 2, t == 3 ? trimnet::ACT_GELU : trimnet::ACT_RELU, where);
+      }
+  const int64_t cs[][2] = {{1, 1}, {300, 129}, {64, 256}, {0, 5}, {5, 0}};
+  for (auto& s : cs)
+    for (int v = 0; v < 4; v++) {
+      cases++;
+      fails += !checkColStatsHostCase(s[0], s[1], v == 3 ? trimnet::ACT_TANH : trimnet::ACT_RELU, v & 1, v >> 1);
+    }
+  std::printf("host entry points (gemm_host, col_stats_host): %d cases, %d failed\n", cases, fails);
+  g_failures += fails;
+  jsonSet("host_conformance", "{\"cases\": " + std::to_string(cases) + ", \"failed\": " + std::to_string(fails) + "}");
+}
+
 static void conformanceGemm() {
   const int64_t shapes[][3] = {{1, 1, 1},     {7, 7, 7},      {1, 784, 512},  {127, 129, 128}, {129, 127, 1},
                                {128, 128, 128}, {1000, 7, 33}, {5, 1000, 3},   {33, 65, 1000},  {64, 300, 257},
@@ -155,6 +227,7 @@ static void conformanceGemm() {
         }
   }
   std::printf("gemm conformance: %d cases, %d failed\n", cases, fails);
+  conformanceHost();
   g_failures += fails;
   jsonSet("gemm_conformance", "{\"cases\": " + std::to_string(cases) + ", \"failed\": " + std::to_string(fails) + "}");
 }

@@ -66,7 +66,7 @@ def main():
         f"torch {pt.get('torch', '?')}, {now}. Produced by `bash bench/gpu/run.sh`.",
         "",
     ]
-    for key in ("gemm_conformance", "colstats_conformance", "svd_conformance"):
+    for key in ("gemm_conformance", "host_conformance", "colstats_conformance", "svd_conformance"):
         c = drv.get(key)
         name = key.replace("_", " ")
         if c:
