@@ -568,6 +568,11 @@ int main(int argc, char** argv) {
   const std::string& st = tc::status();
   if (st != "ok") {
     std::printf("trimnet gpu check: %s\n", st.c_str());
+    std::string msg = st;
+    for (auto& ch : msg)
+      if (ch == '"' || ch == '\\') ch = '\'';
+    g_failures++;
+    jsonSet("error", "\"" + msg + "\"");
     return 2;
   }
   try {

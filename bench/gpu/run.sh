@@ -37,7 +37,7 @@ command -v ninja >/dev/null 2>&1 && gen=(-G Ninja)
 rm -f "$dest"/gpu_driver_*.json "$dest/gpu_torch.json" "$dest/gpu_torch.err"
 echo "== building (sm_$arch) in $build"
 build_ok=1
-if ! { timeout 90 cmake -S "$here" -B "$build" "${gen[@]}" -DCMAKE_BUILD_TYPE=Release -DCMAKE_CUDA_ARCHITECTURES="$arch" &&
+if ! { timeout 90 cmake -S "$here" -B "$build" ${gen[@]+"${gen[@]}"} -DCMAKE_BUILD_TYPE=Release -DCMAKE_CUDA_ARCHITECTURES="$arch" &&
        timeout 180 cmake --build "$build" -j "$(nproc)"; } >"$log" 2>&1; then
   tail -40 "$log"
   echo "build failed (full log: $log)"
@@ -62,7 +62,7 @@ if [[ $build_ok == 1 ]]; then
     name="${stage%%:*}"; limit="${stage##*:}"
     json="$dest/gpu_driver_$name.json"
     if [[ $no_device == 1 ]]; then
-      echo "{\"error\": \"$name not run: no usable CUDA device\", \"failures\": 1}" >"$json"; continue
+      echo "{\"error\": \"$name not run (no usable CUDA device)\", \"failures\": 1}" >"$json"; continue
     fi
     avail=$(( $(left) - torch_share ))
     (( limit > avail )) && limit=$avail
@@ -80,7 +80,7 @@ if [[ $build_ok == 1 ]]; then
       drv_rc=1
       if [[ $rc -eq 2 ]]; then
         no_device=1
-        echo "{\"error\": \"$name: no usable CUDA device (see the driver's first line)\", \"failures\": 1}" >"$json"
+        [[ -s "$json" ]] || echo "{\"error\": \"$name: no usable CUDA device\", \"failures\": 1}" >"$json"
       elif [[ $rc -eq 124 || $rc -eq 137 ]]; then
         echo "   $name: timed out after $limit s (rows it measured before are kept)"
         /usr/bin/env "$py" - "$json" "$name" "$limit" <<'PY' 2>/dev/null || echo "{\"error\": \"$name timed out after $limit s\", \"failures\": 1}" >"$json"
