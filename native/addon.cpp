@@ -34,6 +34,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setThreads", Napi::Function::New(env, SetThreads, "setThreads"));
   registerGemm(env, exports);
   registerSvd(env, exports);
+  registerDense64(env, exports);
   registerCuda(env, exports);
   return exports;
 }

@@ -109,6 +109,33 @@ describe.each(backends.map((b) => [b.name, b] as const))('svd on %s', (_name, ba
   });
 });
 
+
+// X (m×rank) · Y (rank×n) from seeded uniform factors: rank-deficient when rank < min(m, n).
+function lowRank(m: number, n: number, rank: number, seed: number): Float32Array {
+  const x = rand(m, rank, seed);
+  const y = rand(rank, n, seed + 1);
+  const a = new Float32Array(m * n);
+  for (let i = 0; i < m; i++)
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let k = 0; k < rank; k++) s += x[i * rank + k]! * y[k * n + j]!;
+      a[i * n + j] = s;
+    }
+  return a;
+}
+
+// Thin and full SVD of each low-rank case: reconstructs, orthonormal, and σ_k ≈ 0 for k >= rank.
+function checkRankDeficient(cases: readonly (readonly [number, number, number])[], seed: number): void {
+  for (const [m, n, rank] of cases) {
+    const a = lowRank(m, n, rank, seed);
+    for (const full of [false, true]) {
+      const r = native!.svd!(a, m, n, full);
+      checkSvd(r, a, m, n, full, `rank ${rank} of ${m}×${n}${full ? ' full' : ''}`);
+      for (let k = rank; k < Math.min(m, n); k++) expect(r.S[k]!).toBeLessThanOrEqual(1e-5 * r.S[0]!);
+    }
+  }
+}
+
 describe.runIf(native?.svd)('native svd vs js reference and ml-matrix', () => {
   const shapes: [number, number][] = [[1, 1], [1, 17], [17, 1], [2, 2], [33, 5], [5, 33], [64, 64], [130, 31], [31, 130], [96, 97]];
   for (const [m, n] of shapes) {
@@ -199,23 +226,7 @@ describe.runIf(native?.svd)('native svd vs js reference and ml-matrix', () => {
   });
 
   it('a few zero singular values (U completed from V, not by rotations): orthonormal, reconstructs', () => {
-    for (const [m, n, rank] of [[60, 40, 36], [40, 60, 35], [90, 90, 88]] as const) {
-      const x = rand(m, rank, 21);
-      const y = rand(rank, n, 22);
-      const a = new Float32Array(m * n);
-      for (let i = 0; i < m; i++)
-        for (let j = 0; j < n; j++) {
-          let s = 0;
-          for (let k = 0; k < rank; k++) s += x[i * rank + k]! * y[k * n + j]!;
-          a[i * n + j] = s;
-        }
-      for (const full of [false, true]) {
-        const r = native!.svd!(a, m, n, full);
-        checkSvd(r, a, m, n, full, `rank ${rank} of ${m}×${n}`);
-        const p = Math.min(m, n);
-        for (let k = rank; k < p; k++) expect(r.S[k]!).toBeLessThanOrEqual(1e-5 * r.S[0]!);
-      }
-    }
+    checkRankDeficient([[60, 40, 36], [40, 60, 35], [90, 90, 88]], 21);
   });
 
   it('tall and wide inputs (QR first, m >= 1.6 n): S agrees with the js reference, reconstructs, orthonormal', () => {
@@ -239,22 +250,7 @@ describe.runIf(native?.svd)('native svd vs js reference and ml-matrix', () => {
   });
 
   it('rank-deficient tall and wide inputs (QR first): zero singular values, orthonormal completion', () => {
-    for (const [m, n, rank] of [[300, 60, 20], [300, 60, 57], [50, 200, 10]] as const) {
-      const x = rand(m, rank, 41);
-      const y = rand(rank, n, 42);
-      const a = new Float32Array(m * n);
-      for (let i = 0; i < m; i++)
-        for (let j = 0; j < n; j++) {
-          let s = 0;
-          for (let k = 0; k < rank; k++) s += x[i * rank + k]! * y[k * n + j]!;
-          a[i * n + j] = s;
-        }
-      for (const full of [false, true]) {
-        const r = native!.svd!(a, m, n, full);
-        checkSvd(r, a, m, n, full, `rank ${rank} of ${m}×${n}${full ? ' full' : ''}`);
-        for (let k = rank; k < Math.min(m, n); k++) expect(r.S[k]!).toBeLessThanOrEqual(1e-5 * r.S[0]!);
-      }
-    }
+    checkRankDeficient([[300, 60, 20], [300, 60, 57], [50, 200, 10]], 41);
   });
 
   it('extreme scales (1e-38 … 1e36) keep S relative to σmax and U, V orthonormal', () => {

@@ -32,11 +32,24 @@ namespace tc = trimnet::cuda;
   } while (0)
 
 static int g_failures = 0;
-static std::string g_json;  // accumulated "key": value entries
+static std::string g_outPath = "gpu_driver.json";
+static std::vector<std::pair<std::string, std::string>> g_json;  // "key" -> JSON value, in order
 
-static void jsonAdd(const std::string& entry) {
-  if (!g_json.empty()) g_json += ",\n";
-  g_json += "  " + entry;
+// Sets one entry and rewrites the whole JSON file (temp + rename), so a stage killed by its
+// time limit still leaves every number it measured before.
+static void jsonSet(const std::string& key, const std::string& value) {
+  bool found = false;
+  for (auto& kv : g_json)
+    if (kv.first == key) kv.second = value, found = true;
+  if (!found) g_json.emplace_back(key, value);
+  std::string text = "{\n";
+  for (auto& kv : g_json) text += "  \"" + kv.first + "\": " + kv.second + ",\n";
+  text += "  \"failures\": " + std::to_string(g_failures) + "\n}\n";
+  const std::string tmp = g_outPath + ".tmp";
+  if (FILE* f = std::fopen(tmp.c_str(), "w")) {
+    const bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size();
+    if (std::fclose(f) == 0 && ok) std::rename(tmp.c_str(), g_outPath.c_str());
+  }
 }
 
 static std::vector<float> randVec(size_t n, unsigned seed, float lo = -1.f, float hi = 1.f) {
@@ -74,8 +87,10 @@ static const char* kernelName(tc::GemmKernel k) {
   return k == tc::GemmKernel::Naive ? "naive" : k == tc::GemmKernel::Tiled ? "tiled" : "tf32";
 }
 
+// off > 0: every operand starts `off` floats into its allocation, so no pointer is 16-byte
+// aligned and the kernels must take their scalar-load paths even where ld % 4 == 0.
 static bool checkGemmCase(int64_t m, int64_t n, int64_t k, bool ta, bool tb, float alpha, float beta, bool bias, int act,
-                          tc::GemmKernel kern) {
+                          tc::GemmKernel kern, int off = 0) {
   auto a = randVec(m * k, 1), b = randVec(k * n, 2), c0 = randVec(m * n, 3), bv = randVec(n, 4);
   if (beta == 0.f) std::fill(c0.begin(), c0.end(), NAN);  // must not leak through
   std::vector<float> ref = c0;
@@ -84,12 +99,18 @@ static bool checkGemmCase(int64_t m, int64_t n, int64_t k, bool ta, bool tb, flo
   p.trans_a = ta, p.trans_b = tb, p.alpha = alpha, p.beta = beta, p.bias = bias ? bv.data() : nullptr, p.act = act;
   trimnet::gemm(p);
 
-  Dev<float> da(a), db(b), dc(c0), dbias(bv);
+  auto shifted = [off](const std::vector<float>& v) {
+    std::vector<float> w(off, 0.f);
+    w.insert(w.end(), v.begin(), v.end());
+    return w;
+  };
+  Dev<float> da(shifted(a)), db(shifted(b)), dc(shifted(c0)), dbias(shifted(bv));
   trimnet::GemmParams q = p;
-  q.a = da.p, q.b = db.p, q.c = dc.p, q.bias = bias ? dbias.p : nullptr;
+  q.a = da.p + off, q.b = db.p + off, q.c = dc.p + off, q.bias = bias ? dbias.p + off : nullptr;
   tc::gemm_device(q, kern);
   tc::synchronize();
   auto got = dc.get();
+  got.erase(got.begin(), got.begin() + off);
   const double tol = (kern == tc::GemmKernel::TF32 ? 2e-3 : 1e-5) * std::sqrt(double(std::max<int64_t>(1, k))) * 4;
   int bad = 0;
   for (size_t i = 0; i < ref.size(); i++) {
@@ -103,6 +124,78 @@ static bool checkGemmCase(int64_t m, int64_t n, int64_t k, bool ta, bool tb, flo
     }
   }
   return bad == 0;
+}
+
+// The host-level entry points the addon calls (runtime.cu): operands on the host (staged
+// through scratch memory) or already on the device, C copied back or left there.
+static bool checkGemmHostCase(int64_t m, int64_t n, int64_t k, bool ta, bool tb, float beta, bool bias, int act, int where) {
+  auto a = randVec(m * k, 21), b = randVec(k * n, 22), c0 = randVec(m * n, 23), bv = randVec(n, 24);
+  if (beta == 0.f) std::fill(c0.begin(), c0.end(), NAN);
+  std::vector<float> ref = c0;
+  trimnet::GemmParams p;
+  p.m = m, p.n = n, p.k = k, p.a = a.data(), p.b = b.data(), p.c = ref.data();
+  p.trans_a = ta, p.trans_b = tb, p.alpha = 0.75f, p.beta = beta, p.bias = bias ? bv.data() : nullptr, p.act = act;
+  trimnet::gemm(p);
+  // where: 0 all on the host; 1 B and bias resident (weights), A and C on the host; 2 all on the device
+  Dev<float> da(a), db(b), dc(c0), dbias(bv);
+  std::vector<float> got = c0;
+  tc::HostGemm g;
+  g.m = m, g.n = n, g.k = k, g.trans_a = ta, g.trans_b = tb, g.alpha = 0.75f, g.beta = beta, g.act = act;
+  g.a = {where == 2 ? da.p : a.data(), where == 2};
+  g.b = {where >= 1 ? db.p : b.data(), where >= 1};
+  if (bias) g.bias = {where >= 1 ? dbias.p : bv.data(), where >= 1};
+  g.c = where == 2 ? dc.p : got.data();
+  g.c_on_device = where == 2;
+  tc::gemm_host(g);
+  if (where == 2) got = dc.get();
+  const double tol = 1e-5 * std::sqrt(double(std::max<int64_t>(1, k))) * 4;
+  for (size_t i = 0; i < ref.size(); i++)
+    if (!(std::fabs(double(got[i]) - ref[i]) <= tol * (1 + std::fabs(ref[i])))) {
+      std::printf("  MISMATCH gemm_host %ldx%ldx%ld ta=%d tb=%d beta=%g bias=%d act=%d where=%d at %zu: got %.7g ref %.7g\n", long(m),
+                  long(n), long(k), ta, tb, beta, bias, act, where, i, got[i], ref[i]);
+      return false;
+    }
+  return true;
+}
+
+static bool checkColStatsHostCase(int64_t rows, int64_t cols, int act, bool wb, bool onDevice) {
+  auto x = randVec(rows * cols, 25, -2.f, 2.f);
+  for (size_t i = 0; i < x.size(); i += 5) x[i] = 0.f;
+  std::vector<double> rs(cols, 0.5), rsa(cols, 0.5), rz(cols, 1.0), gs = rs, gsa = rsa, gz = rz;
+  std::vector<float> rm(cols, 0.25f), gm = rm;  // accumulated into, not reset
+  std::vector<float> xr = x, xg = x;
+  trimnet::col_stats(xr.data(), rows, cols, act, 0.01f, rs.data(), rsa.data(), rz.data(), rm.data(), wb);
+  Dev<float> dx(x);
+  tc::col_stats_host(onDevice ? dx.p : xg.data(), onDevice, rows, cols, act, 0.01f, gs.data(), gsa.data(), gz.data(), gm.data(), wb);
+  if (onDevice) xg = dx.get();
+  bool ok = true;
+  for (int64_t j = 0; j < cols && ok; j++)
+    ok = std::fabs(gs[j] - rs[j]) <= 1e-5 * (rsa[j] + 1) && std::fabs(gsa[j] - rsa[j]) <= 1e-5 * (rsa[j] + 1) && gz[j] == rz[j] &&
+         std::fabs(gm[j] - rm[j]) <= 1e-5f * (1 + std::fabs(rm[j]));
+  for (size_t i = 0; i < x.size() && ok; i++) ok = std::fabs(xg[i] - (wb ? xr[i] : x[i])) <= 1e-5f * (1 + std::fabs(xr[i]));
+  if (!ok)
+    std::printf("  MISMATCH col_stats_host %ldx%ld act=%d wb=%d onDevice=%d\n", long(rows), long(cols), act, wb, onDevice);
+  return ok;
+}
+
+static void conformanceHost() {
+  int cases = 0, fails = 0;
+  const int64_t shapes[][3] = {{1, 784, 512}, {33, 65, 17}, {130, 7, 129}, {4, 4, 0}, {0, 3, 3}, {3, 0, 3}};
+  for (auto& s : shapes)
+    for (int where = 0; where < 3; where++)
+      for (int t = 0; t < 4; t++) {
+        cases++;
+        fails += !checkGemmHostCase(s[0], s[1], s[2], t & 1, t >> 1, t == 1 ? 0.5f : 0.f, t != 2, t == 3 ? trimnet::ACT_GELU : trimnet::ACT_RELU, where);
+      }
+  const int64_t cs[][2] = {{1, 1}, {300, 129}, {64, 256}, {0, 5}, {5, 0}};
+  for (auto& s : cs)
+    for (int v = 0; v < 4; v++) {
+      cases++;
+      fails += !checkColStatsHostCase(s[0], s[1], v == 3 ? trimnet::ACT_TANH : trimnet::ACT_RELU, v & 1, v >> 1);
+    }
+  std::printf("host entry points (gemm_host, col_stats_host): %d cases, %d failed\n", cases, fails);
+  g_failures += fails;
+  jsonSet("host_conformance", "{\"cases\": " + std::to_string(cases) + ", \"failed\": " + std::to_string(fails) + "}");
 }
 
 static void conformanceGemm() {
@@ -120,6 +213,11 @@ static void conformanceGemm() {
                                    : checkGemmCase(s[0], s[1], s[2], ta, tb, 0.5f, -1.5f, true, trimnet::ACT_IDENTITY, kern);
             fails += !ok;
           }
+    for (int ta = 0; ta < 2; ta++)  // misaligned pointers, leading dimensions that are multiples of 4
+      for (int tb = 0; tb < 2; tb++) {
+        cases++;
+        fails += !checkGemmCase(132, 136, 68, ta, tb, 1.f, 0.5f, true, trimnet::ACT_RELU, kern, 1);
+      }
     const int64_t epi[][3] = {{1, 129, 784}, {37, 65, 17}, {128, 256, 64}, {257, 131, 999}};
     for (auto& s : epi)
       for (int act = 0; act < trimnet::ACT_COUNT; act++)
@@ -129,33 +227,39 @@ static void conformanceGemm() {
         }
   }
   std::printf("gemm conformance: %d cases, %d failed\n", cases, fails);
+  conformanceHost();
   g_failures += fails;
-  jsonAdd("\"gemm_conformance\": {\"cases\": " + std::to_string(cases) + ", \"failed\": " + std::to_string(fails) + "}");
+  jsonSet("gemm_conformance", "{\"cases\": " + std::to_string(cases) + ", \"failed\": " + std::to_string(fails) + "}");
 }
 
 // ---- conformance: colStats -------------------------------------------------------------------
 
 static void conformanceColStats() {
-  const int64_t shapes[][2] = {{1, 1}, {7, 7}, {1000, 7}, {127, 129}, {129, 128}, {4096, 1000}, {100003, 12}, {3, 4097}};
+  // rows, cols, offset of x in its allocation (1: not 16-byte aligned though cols % 4 == 0)
+  const int64_t shapes[][3] = {{1, 1, 0},     {7, 7, 0},       {1000, 7, 0}, {127, 129, 0}, {129, 128, 0},
+                               {129, 128, 1}, {4096, 1000, 0}, {100003, 12, 0}, {3, 4097, 0}};
   int cases = 0, fails = 0;
   for (int naive = 0; naive < 2; naive++)
     for (auto& s : shapes)
       for (int act = 0; act < trimnet::ACT_COUNT; act++)
         for (int wb = 0; wb < 2; wb++) {
-          const int64_t rows = s[0], cols = s[1];
+          const int64_t rows = s[0], cols = s[1], off = s[2];
           auto x = randVec(rows * cols, 5, -3.f, 3.f);
           for (size_t i = 0; i < x.size(); i += 7) x[i] = 0.f;  // exact zeros to count
           std::vector<double> rs(cols, 1.0), rsa(cols, 2.0), rz(cols, 3.0);
           std::vector<float> rm(cols, -INFINITY);
           std::vector<float> xr = x;
           trimnet::col_stats(xr.data(), rows, cols, act, 0.01f, rs.data(), rsa.data(), rz.data(), rm.data(), wb);
-          Dev<float> dx(x), dm(std::vector<float>(cols, -INFINITY));
+          std::vector<float> xs(off, 0.f);
+          xs.insert(xs.end(), x.begin(), x.end());
+          Dev<float> dx(xs), dm(std::vector<float>(cols, -INFINITY));
           Dev<double> ds(std::vector<double>(cols, 1.0)), dsa(std::vector<double>(cols, 2.0)), dz(std::vector<double>(cols, 3.0));
-          (naive ? tc::col_stats_naive_device : tc::col_stats_device)(dx.p, rows, cols, act, 0.01f, ds.p, dsa.p, dz.p, dm.p, wb);
+          (naive ? tc::col_stats_naive_device : tc::col_stats_device)(dx.p + off, rows, cols, act, 0.01f, ds.p, dsa.p, dz.p, dm.p, wb);
           tc::synchronize();
           auto gs = ds.get(), gsa = dsa.get(), gz = dz.get();
           auto gm = dm.get();
           auto gx = dx.get();
+          gx.erase(gx.begin(), gx.begin() + off);
           int bad = 0;
           for (int64_t j = 0; j < cols; j++) {
             // The CPU kernels may use vectorised tanh/erf/exp (~1e-6 relative): allow 1e-5.
@@ -181,7 +285,7 @@ static void conformanceColStats() {
         }
   std::printf("colStats conformance: %d cases, %d failed\n", cases, fails);
   g_failures += fails;
-  jsonAdd("\"colstats_conformance\": {\"cases\": " + std::to_string(cases) + ", \"failed\": " + std::to_string(fails) + "}");
+  jsonSet("colstats_conformance", "{\"cases\": " + std::to_string(cases) + ", \"failed\": " + std::to_string(fails) + "}");
 }
 
 // ---- conformance: SVD --------------------------------------------------------------------------
@@ -259,8 +363,13 @@ static SvdCheck checkSvd(const std::vector<float>& a, int64_t m, int64_t n, cons
   return r;
 }
 
+// TRIMNET_GPU_CHECK_SMALL=1 (the CPU emulation of kernels/cuda/emu): only shapes an emulator
+// can run in seconds.
+static bool smallOnly() { return std::getenv("TRIMNET_GPU_CHECK_SMALL") != nullptr; }
+
 static void conformanceSvd() {
-  const int64_t shapes[][2] = {{1, 1}, {7, 3}, {3, 7}, {64, 64}, {127, 33}, {33, 127}, {256, 256}, {300, 200}, {200, 300}, {5, 1}};
+  const int64_t shapes[][2] = {{1, 1},    {7, 3},     {3, 7},     {5, 1},     {1, 5},     {24, 24},   {40, 17},
+                               {17, 40},  {64, 64},   {127, 33},  {33, 127},  {256, 256}, {300, 200}, {200, 300}};
   int cases = 0, fails = 0;
   auto run = [&](const std::vector<float>& a, int64_t m, int64_t n, const char* label) {
     const int64_t p = std::min(m, n);
@@ -277,18 +386,54 @@ static void conformanceSvd() {
     cases++;
     fails += !ok;
   };
-  for (auto& s : shapes) run(randVec(s[0] * s[1], 6), s[0], s[1], "random");
-  {  // rank 10 of 64×64: zero singular values need the completed basis
-    auto x = randVec(64 * 10, 7), y = randVec(10 * 64, 8);
-    std::vector<float> a(64 * 64, 0.f);
-    for (int i = 0; i < 64; i++)
-      for (int j = 0; j < 64; j++)
-        for (int r = 0; r < 10; r++) a[i * 64 + j] += x[i * 10 + r] * y[r * 64 + j];
-    run(a, 64, 64, "rank-10");
+  for (auto& s : shapes)
+    if (!smallOnly() || s[0] * s[1] <= 48 * 48) run(randVec(s[0] * s[1], 6), s[0], s[1], "random");
+  // Rank-deficient inputs: U (or V, wide) needs an orthonormal completion for σ = 0.
+  const int64_t q = smallOnly() ? 24 : 64;
+  {  // rank 10 (rank 5 small) of q×q
+    const int64_t r = q == 64 ? 10 : 5;
+    auto x = randVec(q * r, 7), y = randVec(r * q, 8);
+    std::vector<float> a(q * q, 0.f);
+    for (int64_t i = 0; i < q; i++)
+      for (int64_t j = 0; j < q; j++)
+        for (int64_t t = 0; t < r; t++) a[i * q + j] += x[i * r + t] * y[t * q + j];
+    run(a, q, q, "low-rank");
+  }
+  {  // centred columns (rank q−1): the missing left vector is 1/√q, far from every unit vector
+    auto a = randVec(q * q, 9);
+    for (int64_t j = 0; j < q; j++) {
+      double mean = 0;
+      for (int64_t i = 0; i < q; i++) mean += a[i * q + j];
+      mean /= double(q);
+      for (int64_t i = 0; i < q; i++) a[i * q + j] = float(a[i * q + j] - mean);
+    }
+    run(a, q, q, "centred");
+  }
+  run(std::vector<float>(8 * 8, 0.f), 8, 8, "zero");
+  {  // a zero column (tall) and duplicate rows (wide)
+    auto a = randVec(20 * 6, 10);
+    for (int64_t i = 0; i < 20; i++) a[i * 6 + 2] = 0.f;
+    run(a, 20, 6, "zero-column");
+    auto w = randVec(6 * 20, 11);
+    for (int64_t j = 0; j < 20; j++) w[3 * 20 + j] = w[1 * 20 + j];
+    run(w, 6, 20, "duplicate-rows");
+  }
+  {  // NaN input: refused with an exception, not a wrong answer
+    std::vector<float> a(9, 1.f), u(9), s(3), v(9);
+    a[4] = NAN;
+    bool threw = false;
+    try {
+      tc::svd_host(a.data(), 3, 3, u.data(), s.data(), v.data());
+    } catch (const std::exception&) {
+      threw = true;
+    }
+    if (!threw) std::printf("  MISMATCH svd: a NaN input did not throw\n");
+    cases++;
+    fails += !threw;
   }
   std::printf("svd conformance: %d cases, %d failed\n", cases, fails);
   g_failures += fails;
-  jsonAdd("\"svd_conformance\": {\"cases\": " + std::to_string(cases) + ", \"failed\": " + std::to_string(fails) + "}");
+  jsonSet("svd_conformance", "{\"cases\": " + std::to_string(cases) + ", \"failed\": " + std::to_string(fails) + "}");
 }
 
 // ---- timings -----------------------------------------------------------------------------------
@@ -312,7 +457,7 @@ static double timeMs(F&& f, int reps) {
 }
 
 static void timeGemm() {
-  std::string out = "\"gemm\": [";
+  std::string out = "[";
   bool first = true;
   for (int64_t n : {1024, 2048, 4096, 8192}) {
     auto a = randVec(n * n, 11), b = randVec(n * n, 12);
@@ -340,8 +485,8 @@ static void timeGemm() {
     out += std::string(first ? "" : ", ") + "{\"n\": " + std::to_string(n) + ", \"ms\": " + std::to_string(ms) +
            ", \"tf32_ms\": " + std::to_string(ms32) + ", \"ok\": " + (ok ? "true" : "false") + "}";
     first = false;
+    jsonSet("gemm", out + "]");
   }
-  jsonAdd(out + "]");
 }
 
 static void timeColStats() {
@@ -360,16 +505,34 @@ static void timeColStats() {
   const double roBw = double(bytes) / ro / 1e6, wbBw = 2.0 * bytes / wb / 1e6;
   std::printf("colStats %ldx%ld: read-only %.3f ms = %.0f GB/s, write-back %.3f ms = %.0f GB/s; D2D copy %.3f ms = %.0f GB/s\n",
               long(rows), long(cols), ro, roBw, wb, wbBw, copy, copyBw);
-  jsonAdd("\"colstats\": {\"rows\": " + std::to_string(rows) + ", \"cols\": " + std::to_string(cols) + ", \"ms\": " +
+  jsonSet("colstats", "{\"rows\": " + std::to_string(rows) + ", \"cols\": " + std::to_string(cols) + ", \"ms\": " +
           std::to_string(ro) + ", \"gbps\": " + std::to_string(roBw) + ", \"writeback_ms\": " + std::to_string(wb) +
           ", \"writeback_gbps\": " + std::to_string(wbBw) + ", \"copy_ms\": " + std::to_string(copy) + ", \"copy_gbps\": " +
           std::to_string(copyBw) + "}");
 }
 
+// Sizes double until maxN, while the next one is expected to fit the stage's budget
+// (TRIMNET_SVD_BUDGET_S, default 75 s): Jacobi costs ~n³ per sweep and a few more sweeps as n
+// grows, so the next size is estimated at 10× the last.
 static void timeSvd(int64_t maxN) {
-  std::string out = "\"svd\": [";
+  std::string out = "[";
   bool first = true;
+  const char* env = std::getenv("TRIMNET_SVD_BUDGET_S");
+  const double budgetMs = 1000.0 * (env ? std::atof(env) : 75.0);
+  const auto start = std::chrono::steady_clock::now();
+  double lastMs = 0;
   for (int64_t n = 256; n <= maxN; n *= 2) {
+    const double spent = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    if (lastMs > 0 && spent + 10 * lastMs > budgetMs) {
+      std::printf("svd %5ld: skipped (estimated %.0f s; %.0f s of the %.0f s budget left)\n", long(n), 10 * lastMs / 1000,
+                  (budgetMs - spent) / 1000, budgetMs / 1000);
+      char buf[160];
+      std::snprintf(buf, sizeof buf, "{\"n\": %ld, \"skipped\": \"estimated %.0f s, over the stage budget\"}", long(n),
+                    10 * lastMs / 1000);
+      out += std::string(first ? "" : ", ") + buf;
+      jsonSet("svd", out + "]");
+      break;
+    }
     auto a = randVec(n * n, 15);
     std::vector<float> u(n * n), s(n), v(n * n);
     const int reps = n <= 1024 ? 3 : 1;
@@ -378,6 +541,7 @@ static void timeSvd(int64_t maxN) {
     auto t0 = std::chrono::steady_clock::now();
     for (int r = 0; r < reps; r++) st = tc::svd_host(a.data(), n, n, u.data(), s.data(), v.data());
     const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count() / reps;
+    lastMs = ms;
     SvdCheck c = checkSvd(a, n, n, u, s, v);
     const bool ok = c.sorted && c.recon < 1e-4 && c.orthU < 1e-4 && c.orthV < 1e-4;
     if (!ok) g_failures++;
@@ -388,29 +552,35 @@ static void timeSvd(int64_t maxN) {
                   long(n), ms, st.sweeps, c.recon, std::max(c.orthU, c.orthV), ok ? "true" : "false");
     out += std::string(first ? "" : ", ") + buf;
     first = false;
+    jsonSet("svd", out + "]");
   }
-  jsonAdd(out + "]");
 }
 
 // gpu_check OUT.json [SVD_MAX] [STAGES]: STAGES is a comma list of conf-gemm, conf-colstats,
 // conf-svd, time-gemm, time-colstats, time-svd (default: all). run.sh runs each stage in its own
 // process, so a fault in one (a sticky CUDA error) does not take the others' numbers with it.
 int main(int argc, char** argv) {
-  const char* outPath = argc > 1 ? argv[1] : "gpu_driver.json";
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);  // lines reach the log even when a time limit kills us
+  if (argc > 1) g_outPath = argv[1];
   const int64_t svdMax = argc > 2 ? std::atol(argv[2]) : 4096;
   const std::string stages = argc > 3 ? argv[3] : "conf-gemm,conf-colstats,conf-svd,time-gemm,time-colstats,time-svd";
   auto want = [&](const char* s) { return ("," + stages + ",").find(std::string(",") + s + ",") != std::string::npos; };
   const std::string& st = tc::status();
   if (st != "ok") {
     std::printf("trimnet gpu check: %s\n", st.c_str());
+    std::string msg = st;
+    for (auto& ch : msg)
+      if (ch == '"' || ch == '\\') ch = '\'';
+    g_failures++;
+    jsonSet("error", "\"" + msg + "\"");
     return 2;
   }
   try {
     tc::DeviceInfo d = tc::device_info();
     std::printf("device: %s (sm_%d%d, %d SMs, %.1f GiB), driver %d, runtime %d\n", d.name.c_str(), d.major, d.minor,
                 d.sm_count, d.total_mem / 1073741824.0, d.driver_version, d.runtime_version);
-    jsonAdd("\"device\": \"" + d.name + "\"");
-    jsonAdd("\"cc\": \"" + std::to_string(d.major) + "." + std::to_string(d.minor) + "\"");
+    jsonSet("device", "\"" + d.name + "\"");
+    jsonSet("cc", "\"" + std::to_string(d.major) + "." + std::to_string(d.minor) + "\"");
     if (want("conf-gemm")) conformanceGemm();
     if (want("conf-colstats")) conformanceColStats();
     if (want("conf-svd")) conformanceSvd();
@@ -422,14 +592,10 @@ int main(int argc, char** argv) {
     std::string msg = e.what();
     for (auto& ch : msg)
       if (ch == '"' || ch == '\\') ch = '\'';
-    jsonAdd("\"error\": \"" + stages + ": " + msg + "\"");
     g_failures++;
+    jsonSet("error", "\"" + stages + ": " + msg + "\"");
   }
-  jsonAdd("\"failures\": " + std::to_string(g_failures));
-  if (FILE* f = std::fopen(outPath, "w")) {
-    std::fprintf(f, "{\n%s\n}\n", g_json.c_str());
-    std::fclose(f);
-  }
+  jsonSet("done", "true");  // (also rewrites "failures")
   std::printf("%s\n", g_failures ? "FAILURES (see MISMATCH / error lines)" : "checks passed");
   return g_failures ? 1 : 0;
 }

@@ -32,9 +32,10 @@
 //    accumulating both Ub and Vb by rotations (splitting at 1e-10·‖B‖, far below float32
 //    resolution); products of rotations are orthogonal whatever the singular values are.
 //    The rotations are recorded and applied in batches (2¹⁵) to Vbᵀ (and Ubᵀ) (n×n, double,
-//    slab-major copies: 16 columns of every row contiguous), one slab at a time with the row
-//    shared by consecutive rotations kept in registers, in scaled ("fast Givens") form: two
-//    FMAs per element instead of four. Worker threads apply batch b while the caller's thread
+//    slab-major copies: 32 columns of every row contiguous), one slab at a time with the row
+//    shared by consecutive rotations kept in registers, in scaled ("fast Givens") form (two
+//    FMAs per element instead of four) and in wavefront order (a batch's sweeps advance
+//    together over an L1-sized band of rows). Worker threads apply batch b while the caller's thread
 //    runs the (serial) iteration that produces batch b + 1 (RotationPipeline). ~4n³ flops (8n³
 //    with Ub): the dominant cost for square inputs.
 // 3. Back-transformation: U = Q [Ub; 0] (thin) or Q [Ub 0; 0 I] (full), V = P Vb. Each
@@ -64,8 +65,11 @@
 #include <cstdlib>
 #include <limits>
 #include <memory>
+#include <mutex>
+#include <condition_variable>
 #include <numeric>
 #include <stdexcept>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -76,6 +80,7 @@
 // baseline, AVX2+FMA, AVX-512) and the best one the CPU supports is picked once at run time.
 #if defined(__GNUC__) && defined(__x86_64__)
 #define TRIMNET_X86_DISPATCH 1
+#include <immintrin.h>
 #define TRIMNET_INLINE static inline __attribute__((always_inline))
 // (ISA flags only: an arch= here changes the tuning and then nothing inlines. Generic tuning
 // splits *unaligned* 256-bit loads/stores, so the rotation kernel works on aligned slabs.)
@@ -333,9 +338,15 @@ TRIMNET_INLINE void bidiag_team_body(BidiagTeam& S, int t) {
 
 #ifdef TRIMNET_X86_DISPATCH
 enum class Isa { base, avx2, avx512 };
+// TRIMNET_KERNEL=scalar|avx2 forces a lower (supported) level, like the GEMM kernels (gemm.cpp).
 Isa cpu_isa() {
   static const Isa isa = [] {
     __builtin_cpu_init();
+    const char* want = std::getenv("TRIMNET_KERNEL");
+    const std::string w = want ? want : "";
+    const bool has2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    if (w == "scalar") return Isa::base;
+    if (w == "avx2" && has2) return Isa::avx2;
     if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq") &&
         __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512cd") && __builtin_cpu_supports("fma"))
       return Isa::avx512;
@@ -863,7 +874,8 @@ struct Rot {
 //                δ_i' = s δ_j,  δ_j' = −s δ_i.
 // (d_i' y_i' = c x_i + s x_j exactly as written; the rounding error of y_i + α y_j, scaled back, is
 // that of the plain rotation.) |δ| shrinks by at most 1/√2 per rotation, so a row whose δ falls
-// below 1e-100 gets a "scale" entry (y_r *= δ_r, δ_r = 1) and every batch ends with one for each
+// below 1e-16 gets a "scale" entry (y_r *= δ_r, δ_r = 1; far from overflow, and low enough to be
+// rare: a few dozen in a 512² SVD, which the tests run) and every batch ends with one for each
 // row with δ ≠ 1: X holds the true values between batches. The δ's depend only on the rotation
 // list, so they are computed once per batch (to_fast_rotations) and not once per slab.
 struct FastRot {
@@ -874,12 +886,17 @@ struct FastRot {
 constexpr int32_t FAST_SWAP = int32_t(1) << 30;
 
 void to_fast_rotations(const std::vector<Rot>& rots, int64_t rows, std::vector<FastRot>& out) {
-  out.clear();
-  out.reserve(rots.size() + size_t(rows));
+  // (Written through an index: push_back was not inlined and showed in profiles.)
+  out.resize(rots.size() + size_t(rows) + 64);
+  size_t w = 0;
+  auto emit = [&](const FastRot& f) {
+    if (w == out.size()) out.resize(2 * w);
+    out[w++] = f;
+  };
   std::vector<double> delta(size_t(rows), 1.0);
   auto rescale_if_small = [&](int32_t r) {
-    if (std::fabs(delta[r]) < 1e-100) {
-      out.push_back({r, -1, delta[r], 0.0});
+    if (std::fabs(delta[r]) < 1e-16) {
+      emit({r, -1, delta[r], 0.0});
       delta[r] = 1.0;
     }
   };
@@ -887,12 +904,12 @@ void to_fast_rotations(const std::vector<Rot>& rots, int64_t rows, std::vector<F
     const double di = delta[r.i], dj = delta[r.j], q = dj / di;
     if (std::fabs(r.c) >= std::fabs(r.s)) {
       const double t = r.s / r.c;
-      out.push_back({r.i, r.j, t * q, -t / q});
+      emit({r.i, r.j, t * q, -t / q});
       delta[r.i] = r.c * di;
       delta[r.j] = r.c * dj;
     } else {
       const double t = r.c / r.s;
-      out.push_back({r.i | FAST_SWAP, r.j, t / q, -t * q});
+      emit({r.i | FAST_SWAP, r.j, t / q, -t * q});
       delta[r.i] = r.s * dj;
       delta[r.j] = -r.s * di;
     }
@@ -900,15 +917,47 @@ void to_fast_rotations(const std::vector<Rot>& rots, int64_t rows, std::vector<F
     rescale_if_small(r.j);
   }
   for (int64_t r = 0; r < rows; r++)
-    if (delta[r] != 1.0) out.push_back({int32_t(r), -1, delta[r], 0.0});
+    if (delta[r] != 1.0) emit({int32_t(r), -1, delta[r], 0.0});
+  out.resize(w);
+}
+
+// Reorders a rotation list for cache locality without changing its result. Rotations that share
+// no row commute, so any order that keeps each row's rotations in their order is equivalent.
+// level(x) = 1 + the largest level among the earlier rotations that touch x's rows (ASAP
+// layers; a sweep's rotation at row j of its s-th sweep has level ≈ j + 2s). Sorting stably by
+// ⌊level / LEVEL_BLOCK⌋ is such an order (x before y on a shared row means level(x) < level(y)),
+// and it turns a batch of sweeps over the whole matrix into a wavefront: block b holds, of every
+// sweep, the LEVEL_BLOCK consecutive rotations near row b·LEVEL_BLOCK − 2s, so a block's rows
+// (LEVEL_BLOCK + 2·sweeps) stay in L1 while all its sweeps pass, and consecutive rotations of a
+// sweep still share the carried row. Without it each rotation streams its row from L2.
+constexpr int32_t LEVEL_BLOCK = 64;
+
+void wavefront_order(std::vector<FastRot>& rots, int64_t rows, std::vector<FastRot>& tmp) {
+  std::vector<int32_t> last(size_t(rows), -1), block(rots.size());
+  int32_t nblock = 0;
+  for (size_t x = 0; x < rots.size(); x++) {
+    const int32_t i = rots[x].i & ~FAST_SWAP, j = rots[x].j;
+    const int32_t lv = 1 + std::max(last[i], j >= 0 ? last[j] : -1);
+    last[i] = lv;
+    if (j >= 0) last[j] = lv;
+    block[x] = lv / LEVEL_BLOCK;
+    nblock = std::max(nblock, block[x] + 1);
+  }
+  std::vector<size_t> start(size_t(nblock) + 1, 0);
+  for (int32_t b : block) start[size_t(b) + 1]++;
+  for (int32_t b = 0; b < nblock; b++) start[b + 1] += start[b];
+  tmp.resize(rots.size());
+  for (size_t x = 0; x < rots.size(); x++) tmp[start[block[x]]++] = rots[x];
+  rots.swap(tmp);
 }
 
 // One slab of W columns of X: the rotations in order. Consecutive rotations of a sweep share a
 // row (i of one is j of the previous), so that row is carried in registers instead of being
 // stored and loaded again: one load and one store per rotation and column instead of two.
-template <int W>
+// W columns of a slab whose rows are STRIDE doubles apart (W <= STRIDE: part of a wider slab).
+template <int W, int STRIDE>
 TRIMNET_INLINE void rotate_slab(const std::vector<FastRot>& rots, double* P) {
-  auto row = [&](int64_t r) { return static_cast<double*>(__builtin_assume_aligned(P + r * W, 64)); };
+  auto row = [&](int64_t r) { return static_cast<double*>(__builtin_assume_aligned(P + r * STRIDE, 64)); };
   double carry[W] = {};
   int64_t ci = -1;  // the row held in carry
   for (const FastRot& r : rots) {
@@ -950,22 +999,67 @@ TRIMNET_INLINE void rotate_slab(const std::vector<FastRot>& rots, double* P) {
   }
 }
 
-constexpr int ROT_SLAB = 16;
+// 32 columns: one latency-bound chain (the carried row) per column, four 512-bit vectors of them
+// per rotation, so AVX-512 does twice the work of 16 columns in the same ~4 cycles.
+constexpr int ROT_SLAB = 32;
 
-// Slabs [s0, s1) of a slab-major matrix P (see apply_rotations).
+// Slabs [s0, s1) of a slab-major matrix P (see SlabMatrix). The plain version: 16 columns at a
+// time, small enough for the compiler to keep in registers.
 TRIMNET_INLINE void rotate_slabs_body(const std::vector<FastRot>& rots, double* P, int64_t rows, int64_t s0, int64_t s1) {
   P = static_cast<double*>(__builtin_assume_aligned(P, 64));
-  for (int64_t sl = s0; sl < s1; sl++) rotate_slab<ROT_SLAB>(rots, P + sl * rows * ROT_SLAB);
+  for (int64_t sl = s0; sl < s1; sl++)
+    for (int h = 0; h < ROT_SLAB; h += 16) rotate_slab<16, ROT_SLAB>(rots, P + sl * rows * ROT_SLAB + h);
 }
 
 #ifdef TRIMNET_X86_DISPATCH
 TRIMNET_TARGET_AVX2 void rotate_slabs_avx2(const std::vector<FastRot>& rots, double* P, int64_t rows, int64_t s0, int64_t s1) {
   rotate_slabs_body(rots, P, rows, s0, s1);
 }
-// 256-bit vectors measured faster than 512-bit for the rotations (a 16-double slab is 4 ymm).
-TRIMNET_TARGET_AVX512_256 void rotate_slabs_avx512(const std::vector<FastRot>& rots, double* P, int64_t rows, int64_t s0,
-                                                   int64_t s1) {
-  rotate_slabs_body(rots, P, rows, s0, s1);
+
+// rotate_slab for a whole 32-column slab with AVX-512 intrinsics (the compiler spills 32-wide
+// arrays): the same steps, the carried row in c[0..3].
+TRIMNET_TARGET_AVX512 void rotate_slab32_avx512(const std::vector<FastRot>& rots, double* P) {
+  static_assert(ROT_SLAB == 32, "four 8-double vectors per row");
+  __m512d c[4] = {_mm512_setzero_pd(), _mm512_setzero_pd(), _mm512_setzero_pd(), _mm512_setzero_pd()};
+  int64_t ci = -1;
+  for (const FastRot& r : rots) {
+    const int64_t i = r.i & ~FAST_SWAP;
+    double* xi = P + i * 32;
+    if (r.j < 0) {  // scale entry
+      const __m512d f = _mm512_set1_pd(r.a);
+      if (i == ci) {
+        for (int q = 0; q < 4; q++) c[q] = _mm512_mul_pd(c[q], f);
+      } else {
+        for (int q = 0; q < 4; q++) _mm512_store_pd(xi + 8 * q, _mm512_mul_pd(_mm512_load_pd(xi + 8 * q), f));
+      }
+      continue;
+    }
+    const double* xj = P + int64_t(r.j) * 32;
+    __m512d y[4], z[4];
+    if (i == ci) {
+      for (int q = 0; q < 4; q++) y[q] = c[q];
+    } else {
+      if (ci >= 0)
+        for (int q = 0; q < 4; q++) _mm512_store_pd(P + ci * 32 + 8 * q, c[q]);
+      for (int q = 0; q < 4; q++) y[q] = _mm512_load_pd(xi + 8 * q);
+    }
+    for (int q = 0; q < 4; q++) z[q] = _mm512_load_pd(xj + 8 * q);
+    if (r.i & FAST_SWAP)
+      for (int q = 0; q < 4; q++) std::swap(y[q], z[q]);
+    const __m512d a = _mm512_set1_pd(r.a), b = _mm512_set1_pd(r.b);
+    for (int q = 0; q < 4; q++) {
+      _mm512_store_pd(xi + 8 * q, _mm512_fmadd_pd(a, z[q], y[q]));
+      c[q] = _mm512_fmadd_pd(b, y[q], z[q]);
+    }
+    ci = r.j;
+  }
+  if (ci >= 0)
+    for (int q = 0; q < 4; q++) _mm512_store_pd(P + ci * 32 + 8 * q, c[q]);
+}
+
+TRIMNET_TARGET_AVX512 void rotate_slabs_avx512(const std::vector<FastRot>& rots, double* P, int64_t rows, int64_t s0,
+                                               int64_t s1) {
+  for (int64_t sl = s0; sl < s1; sl++) rotate_slab32_avx512(rots, P + sl * rows * ROT_SLAB);
 }
 #endif
 
@@ -1010,58 +1104,89 @@ struct SlabMatrix {
 
 // Applies batches of recorded rotations, in order, to the rows of U and V (slab-major, the same
 // shape; U may be null) on worker threads while the caller computes the next batch: the QR
-// iteration itself is serial, so on two cores it would otherwise leave one idle for a third of
-// the time. submit() first finishes the previous batch, the caller taking slabs from it too (a
-// shared counter), then starts nthreads − 1 workers on the new one and returns. The slabs of both
-// matrices form one list.
+// iteration itself is serial, so on two cores it would otherwise leave one idle for half the
+// time. submit() first finishes the previous batch, the caller taking slabs from it too (a
+// shared counter), then hands the new one to the nthreads − 1 workers (started on the first
+// submit, kept until the pipeline is destroyed) and returns. The slabs of both matrices form
+// one list.
 class RotationPipeline {
  public:
   RotationPipeline(SlabMatrix* U, SlabMatrix* V, int nthreads) : U_(U), V_(V), nthreads_(std::max(1, nthreads)) {}
   RotationPipeline(const RotationPipeline&) = delete;
   RotationPipeline& operator=(const RotationPipeline&) = delete;
-  ~RotationPipeline() { finish(); }
+  ~RotationPipeline() {
+    finish();
+    {
+      std::lock_guard<std::mutex> lk(mu_);
+      stop_ = true;
+    }
+    wake_.notify_all();
+    for (auto& t : workers_) t.join();
+  }
 
-  void submit(const std::vector<Rot>& ru, const std::vector<Rot>& rv) {
+  // Takes the contents of ru and rv (they are left empty).
+  void submit(std::vector<Rot>& ru, std::vector<Rot>& rv) {
+    const int64_t work = int64_t(ru.size() + rv.size()) * V_->ld;
     auto next = std::make_unique<Batch>();
     if (!ru.empty() && U_) add(*next, ru, U_);
     if (!rv.empty()) add(*next, rv, V_);
+    ru.clear();
+    rv.clear();
     finish();
     if (next->total == 0) return;
     cur_ = std::move(next);
-    const int64_t work = int64_t(ru.size() + rv.size()) * V_->ld;
-    if (nthreads_ == 1 || work < (int64_t(1) << 17)) {
+    if (nthreads_ == 1 || work < (int64_t(1) << 20)) {
       finish();  // small: the caller alone
       return;
     }
-    Batch* b = cur_.get();
-    for (int t = 1; t < nthreads_; t++) workers_.emplace_back([b] { run(*b); });
+    while (int(workers_.size()) < nthreads_ - 1) workers_.emplace_back([this] { work_loop(); });
+    {
+      std::lock_guard<std::mutex> lk(mu_);
+      job_ = cur_.get();
+      ++generation_;
+      busy_ = int(workers_.size());
+    }
+    wake_.notify_all();
   }
 
   // Waits for the current batch, taking part in it.
   void finish() {
     if (!cur_) return;
     run(*cur_);
-    for (auto& t : workers_) t.join();
-    workers_.clear();
+    {
+      std::unique_lock<std::mutex> lk(mu_);
+      if (job_ == cur_.get()) done_.wait(lk, [this] { return busy_ == 0; });
+      job_ = nullptr;
+    }
     cur_.reset();
   }
 
  private:
   struct Batch {
+    std::vector<Rot> plain[2];
+    std::once_flag converted;  // the first runner converts plain to rots; the others wait for it
     std::vector<FastRot> rots[2];
     SlabMatrix* X[2] = {nullptr, nullptr};
     int64_t nslab[2] = {0, 0};
     int64_t total = 0;
     std::atomic<int64_t> next{0};
   };
-  static void add(Batch& b, const std::vector<Rot>& rots, SlabMatrix* X) {
+  static void add(Batch& b, std::vector<Rot>& rots, SlabMatrix* X) {
     const int sd = b.X[0] ? 1 : 0;
-    to_fast_rotations(rots, X->rows, b.rots[sd]);
+    b.plain[sd].swap(rots);
     b.X[sd] = X;
     b.nslab[sd] = X->ld / ROT_SLAB;
     b.total += b.nslab[sd];
   }
   static void run(Batch& b) {
+    std::call_once(b.converted, [&b] {
+      std::vector<FastRot> tmp;
+      for (int sd = 0; sd < 2; sd++)
+        if (b.X[sd]) {
+          to_fast_rotations(b.plain[sd], b.X[sd]->rows, b.rots[sd]);
+          wavefront_order(b.rots[sd], b.X[sd]->rows, tmp);
+        }
+    });
     for (;;) {
       int64_t g = b.next.fetch_add(1);
       if (g >= b.total) return;
@@ -1070,11 +1195,37 @@ class RotationPipeline {
       rotate_slabs(b.rots[sd], b.X[sd]->buf.p, b.X[sd]->rows, g, g + 1);
     }
   }
+  // A worker: each generation (batch) once, then report.
+  void work_loop() {
+    uint64_t seen = 0;
+    for (;;) {
+      Batch* b;
+      {
+        std::unique_lock<std::mutex> lk(mu_);
+        wake_.wait(lk, [&] { return stop_ || generation_ != seen; });
+        if (stop_) return;
+        seen = generation_;
+        b = job_;
+      }
+      run(*b);
+      {
+        std::lock_guard<std::mutex> lk(mu_);
+        if (--busy_ == 0) done_.notify_all();
+      }
+    }
+  }
+
   SlabMatrix* U_;
   SlabMatrix* V_;
   int nthreads_;
   std::unique_ptr<Batch> cur_;
   std::vector<std::thread> workers_;
+  std::mutex mu_;
+  std::condition_variable wake_, done_;
+  Batch* job_ = nullptr;  // the batch the workers are on (guarded by mu_)
+  uint64_t generation_ = 0;
+  int busy_ = 0;  // workers not yet done with job_
+  bool stop_ = false;
 };
 
 // sqrt(a² + b²) without std::hypot's overflow guards (several times faster): B's entries come
@@ -1082,7 +1233,7 @@ class RotationPipeline {
 inline double hyp(double a, double b) { return std::sqrt(a * a + b * b); }
 
 // B (d, e: B[k][k] = d[k], B[k][k+1] = e[k]) = Ub diag(σ) Vbᵀ. Ut and Vt (n×n in n×ld storage,
-// identity on entry, see apply_rotations) become Ubᵀ and Vbᵀ (Ut may be null: V only). The
+// identity on entry; see RotationPipeline) become Ubᵀ and Vbᵀ (Ut may be null: V only). The
 // iteration splits where |e| <= tol_rel·‖B‖; d becomes σ (>= 0, unsorted).
 void bidiagonal_qr(std::vector<double>& d, const std::vector<double>& e_in, double* Ut, double* Vt, int64_t n,
                    int64_t ld, int nthreads, double tol_rel) {
@@ -1096,16 +1247,18 @@ void bidiagonal_qr(std::vector<double>& d, const std::vector<double>& e_in, doub
   const double tol = tol_rel * anorm;
   int64_t nrot = 0;
   std::vector<Rot> ru, rvv;
-  const size_t batch = size_t(1) << 15;
+  // Batches small enough that the workers start early (about 8 per SVD), at most 2^15.
+  const size_t batch = size_t(std::clamp<int64_t>(n * n / 8, 4096, int64_t(1) << 15));
   // The rotations work on slab-major copies of Ut and Vt (copied back at the end).
   std::unique_ptr<SlabMatrix> U_slabs, V_slabs = std::make_unique<SlabMatrix>(Vt, n, ld);
   if (want_u) U_slabs = std::make_unique<SlabMatrix>(Ut, n, ld);
   RotationPipeline pipeline(U_slabs.get(), V_slabs.get(), nthreads);
   auto flush = [&] {
     pipeline.submit(ru, rvv);
-    ru.clear();
-    rvv.clear();
+    ru.reserve(want_u ? batch + 2 * size_t(n) : 0);
+    rvv.reserve(batch + 2 * size_t(n));
   };
+  flush();
   std::vector<char> flip(n, 0);
   for (int64_t k = n - 1; k >= 0; k--) {
     for (int its = 0;; its++) {

@@ -5,8 +5,8 @@
 //                  max[j] = max(max[j], max_i a).   With write_back, X[i][j] = a.
 //
 // Memory-bound: one read of X (and one write with write_back). Two kernels:
-//   colStatsPartial — a 2-D grid; blockIdx.x picks a strip of columns, blockIdx.y a slice of
-//                     rows. Threads along x own VEC consecutive columns each (VEC = 4: one
+//   colStatsPartial — a 2-D grid, one wave of resident blocks; blockIdx.x picks a strip of
+//                     columns, blockIdx.y a slice of rows. Threads along x own VEC consecutive columns each (VEC = 4: one
 //                     16-byte load per row, a warp reads 512 contiguous bytes), threads along y
 //                     stride over rows. Each thread sums in double; the block folds its 8 row
 //                     lanes in shared memory and writes one partial per column.
@@ -135,6 +135,17 @@ int smCount() {
   return n;
 }
 
+// Blocks of colStatsPartial<VEC> the whole device holds at once.
+template <int VEC>
+int64_t residentBlocks() {
+  static const int64_t n = [] {
+    int per = 0;
+    cudaCheck(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per, colStatsPartial<VEC>, TX * TY, 0));
+    return int64_t(std::max(per, 1)) * smCount();
+  }();
+  return n;
+}
+
 }  // namespace
 
 void col_stats_naive_device(float* x, int64_t rows, int64_t cols, int act, float slope, double* sum, double* sum_abs,
@@ -151,8 +162,9 @@ void col_stats_device(float* x, int64_t rows, int64_t cols, int act, float slope
   const bool vec = cols % 4 == 0 && (reinterpret_cast<uintptr_t>(x) & 15) == 0;
   const int per = vec ? 4 : 1;
   const unsigned gx = ceilDiv(cols, int64_t(TX) * per);
-  // Enough row slices to fill the device ~8 blocks deep, each at least 64 rows long.
-  const int64_t want = std::max<int64_t>(1, (int64_t(smCount()) * 8 + gx - 1) / gx);
+  // Row slices so that the grid is one full wave of resident blocks (rounded down: a second,
+  // partial wave would leave most SMs idle while it runs), each slice at least 64 rows long.
+  const int64_t want = std::max<int64_t>(1, (vec ? residentBlocks<4>() : residentBlocks<1>()) / gx);
   const int64_t slices = std::min<int64_t>({want, (rows + 63) / 64, 65535});
   const int64_t rows_per_block = (rows + slices - 1) / slices;
   const int64_t gy = (rows + rows_per_block - 1) / rows_per_block;

@@ -24,6 +24,9 @@ export interface NativeAddon {
   colStats(x: Float32Array, rows: number, cols: number, act: number, slope: number, sum: Float64Array, sumAbs: Float64Array, zeros: Float64Array, max: Float32Array, writeBack: boolean): void;
   svd?(a: Float32Array, m: number, n: number, full: boolean): { U: Float32Array; S: Float32Array; V: Float32Array };
   svdAsync?(a: Float32Array, m: number, n: number, full: boolean): Promise<{ U: Float32Array; S: Float32Array; V: Float32Array }>;
+  /** Float64 Cholesky in place (failedAt −1 or the first non-positive pivot's column) and L⁻¹X / L⁻ᵀX (kernels/cpu/dense64.h). */
+  cholesky64?(a: Float64Array, n: number, minPivot: number): { failedAt: number; pivot: number };
+  solveLower64?(l: Float64Array, n: number, x: Float64Array, k: number, transposed: boolean): void;
   /** CUDA entry points, present when built with CUDA (kernels/cuda). */
   cuda?: Record<string, (...args: never[]) => unknown>;
 }
