@@ -69,7 +69,6 @@
 #include <condition_variable>
 #include <numeric>
 #include <stdexcept>
-#include <string>
 #include <thread>
 #include <vector>
 
@@ -77,18 +76,13 @@
 #include "thread_pool.h"
 
 // The hot loops are plain C++ that the compiler vectorises; they are compiled three times (x86-64
-// baseline, AVX2+FMA, AVX-512) and the best one the CPU supports is picked once at run time.
-#if defined(__GNUC__) && defined(__x86_64__)
-#define TRIMNET_X86_DISPATCH 1
+// baseline, AVX2+FMA, AVX-512) with the target attributes of isa.h and the best one the CPU
+// supports is picked once at run time (cpu_isa). (ISA flags only: an arch= there changes the
+// tuning and then nothing inlines. Generic tuning splits *unaligned* 256-bit loads/stores, so
+// the rotation kernel works on aligned slabs.)
+#include "isa.h"
+#ifdef TRIMNET_X86_DISPATCH
 #include <immintrin.h>
-#define TRIMNET_INLINE static inline __attribute__((always_inline))
-// (ISA flags only: an arch= here changes the tuning and then nothing inlines. Generic tuning
-// splits *unaligned* 256-bit loads/stores, so the rotation kernel works on aligned slabs.)
-#define TRIMNET_TARGET_AVX2 __attribute__((target("avx2,fma")))
-#define TRIMNET_TARGET_AVX512 __attribute__((target("avx2,fma,avx512f,avx512vl,avx512dq,avx512bw,avx512cd,prefer-vector-width=512")))
-#define TRIMNET_TARGET_AVX512_256 __attribute__((target("avx2,fma,avx512f,avx512vl,avx512dq,avx512bw,avx512cd,prefer-vector-width=256")))
-#else
-#define TRIMNET_INLINE static inline
 #endif
 
 #ifdef TRIMNET_SVD_PROFILE
@@ -337,24 +331,6 @@ TRIMNET_INLINE void bidiag_team_body(BidiagTeam& S, int t) {
 }
 
 #ifdef TRIMNET_X86_DISPATCH
-enum class Isa { base, avx2, avx512 };
-// TRIMNET_KERNEL=scalar|avx2 forces a lower (supported) level, like the GEMM kernels (gemm.cpp).
-Isa cpu_isa() {
-  static const Isa isa = [] {
-    __builtin_cpu_init();
-    const char* want = std::getenv("TRIMNET_KERNEL");
-    const std::string w = want ? want : "";
-    const bool has2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-    if (w == "scalar") return Isa::base;
-    if (w == "avx2" && has2) return Isa::avx2;
-    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq") &&
-        __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512cd") && __builtin_cpu_supports("fma"))
-      return Isa::avx512;
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return Isa::avx2;
-    return Isa::base;
-  }();
-  return isa;
-}
 TRIMNET_TARGET_AVX2 void bidiagonalize_avx2(float* A, int64_t m, int64_t n, Bidiag& B) { bidiagonalize_body(A, m, n, B); }
 TRIMNET_TARGET_AVX512 void bidiagonalize_avx512(float* A, int64_t m, int64_t n, Bidiag& B) { bidiagonalize_body(A, m, n, B); }
 TRIMNET_TARGET_AVX2 void bidiag_team_avx2(BidiagTeam& S, int t) { bidiag_team_body(S, t); }
