@@ -35,6 +35,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   registerGemm(env, exports);
   registerSvd(env, exports);
   registerDense64(env, exports);
+  registerFinite(env, exports);
   registerCuda(env, exports);
   return exports;
 }

@@ -11,6 +11,7 @@ namespace trimnet_native {
 void registerGemm(Napi::Env env, Napi::Object exports);  // gemm, gemmAsync, colStats
 void registerSvd(Napi::Env env, Napi::Object exports);   // svd, svdAsync
 void registerDense64(Napi::Env env, Napi::Object exports);  // cholesky64, solveLower64
+void registerFinite(Napi::Env env, Napi::Object exports);   // firstNonFinite
 void registerCuda(Napi::Env env, Napi::Object exports);  // exports.cuda = { ... } when built with CUDA
 
 struct CudaInfo {

@@ -3,6 +3,7 @@
 
 import { ShapeError, expected } from './errors.js';
 import { Rng } from './rng.js';
+import { firstNonFinite } from './finite.js';
 
 export type Shape = readonly number[];
 
@@ -262,8 +263,7 @@ export class Tensor {
 
   /** True when any element is NaN or ±Infinity. */
   hasNonFinite(): boolean {
-    for (let i = 0; i < this.data.length; i++) if (!Number.isFinite(this.data[i]!)) return true;
-    return false;
+    return firstNonFinite(this.data) >= 0;
   }
 
   assertRank(rank: number, op: string): void {

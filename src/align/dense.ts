@@ -12,6 +12,7 @@ import { getBackend } from '../backend/registry.js';
 import { ArgumentError, DataError, ShapeError, expected } from '../errors.js';
 import { Tensor, shapeStr } from '../tensor.js';
 import { cholesky64, solveLower64, solveLowerT64 } from '../dense64.js';
+import { firstNonFinite } from '../finite.js';
 
 /** Row-major float64 matrix. */
 export interface Mat {
@@ -38,10 +39,9 @@ export function checkMatrix(t: unknown, name: string, opts: { allowEmpty?: boole
   if (t.rank !== 2) throw expected('a 2-D Tensor', name, `a tensor of shape ${shapeStr(t.shape)}`);
   const [m, n] = t.shape as [number, number];
   if (!opts.allowEmpty && (m === 0 || n === 0)) throw new DataError(`Expected a non-empty matrix for ${name} but received shape ${shapeStr(t.shape)} (is the fit range empty?)`);
-  for (let i = 0; i < t.data.length; i++) {
-    if (!Number.isFinite(t.data[i]!)) {
-      throw new DataError(`Expected finite numbers for ${name} but received ${Number.isNaN(t.data[i]!) ? 'NaN' : t.data[i]! > 0 ? 'Infinity' : '-Infinity'} at row ${Math.floor(i / n)}, column ${i % n}`);
-    }
+  const i = firstNonFinite(t.data);
+  if (i >= 0) {
+    throw new DataError(`Expected finite numbers for ${name} but received ${Number.isNaN(t.data[i]!) ? 'NaN' : t.data[i]! > 0 ? 'Infinity' : '-Infinity'} at row ${Math.floor(i / n)}, column ${i % n}`);
   }
   return [m, n];
 }

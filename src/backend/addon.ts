@@ -27,6 +27,8 @@ export interface NativeAddon {
   /** Float64 Cholesky in place (failedAt −1 or the first non-positive pivot's column) and L⁻¹X / L⁻ᵀX (kernels/cpu/dense64.h). */
   cholesky64?(a: Float64Array, n: number, minPivot: number): { failedAt: number; pivot: number };
   solveLower64?(l: Float64Array, n: number, x: Float64Array, k: number, transposed: boolean): void;
+  /** Index of the first NaN/±Infinity in x, or −1 (kernels/cpu/finite.h). */
+  firstNonFinite?(x: Float32Array): number;
   /** CUDA entry points, present when built with CUDA (kernels/cuda). */
   cuda?: Record<string, (...args: never[]) => unknown>;
 }

@@ -10,6 +10,7 @@ import { linear } from '../ops.js';
 import { Rng } from '../rng.js';
 import { Tensor, shapeStr } from '../tensor.js';
 import { softmaxCrossEntropy } from './loss.js';
+import { firstNonFinite } from '../finite.js';
 
 export interface Linear {
   weight: Tensor; // [out, in]
@@ -284,17 +285,12 @@ export class MLP {
   }
 }
 
-/** Throws (DataError by default) naming the first NaN/±Infinity; a plain sum finds out cheaply whether there is one. */
+/** Throws (DataError by default) naming the first NaN/±Infinity. */
 function assertFinite(data: Float32Array, what: string, cols: number, Err: typeof DataError = DataError): void {
-  let s = 0;
-  for (let i = 0; i < data.length; i++) s += data[i]!;
-  if (Number.isFinite(s)) return;
-  for (let i = 0; i < data.length; i++) {
-    if (!Number.isFinite(data[i]!)) {
-      const at = cols > 0 && data.length > cols ? `row ${Math.floor(i / cols)}, column ${i % cols}` : `index ${i}`;
-      throw new Err(`${what} contains ${Number.isNaN(data[i]!) ? 'NaN' : 'Infinity'} at ${at}`);
-    }
-  }
+  const i = firstNonFinite(data);
+  if (i < 0) return;
+  const at = cols > 0 && data.length > cols ? `row ${Math.floor(i / cols)}, column ${i % cols}` : `index ${i}`;
+  throw new Err(`${what} contains ${Number.isNaN(data[i]!) ? 'NaN' : 'Infinity'} at ${at}`);
 }
 
 function checkLabels(labels: ArrayLike<number>, classes: number): void {
