@@ -99,4 +99,33 @@ inline int64_t checkedMul(Napi::Env env, int64_t a, int64_t b, const char* what)
   return a * b;
 }
 
+// The sizes every GEMM entry point takes first: m, n, k (arguments 0–2), and the element counts
+// of A (m×k), B (k×n) and C (m×n), overflow-checked.
+struct GemmSizes {
+  int64_t m, n, k, mk, kn, mn;
+};
+inline GemmSizes argGemmSizes(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  GemmSizes s;
+  s.m = argDim(info, 0, "m");
+  s.n = argDim(info, 1, "n");
+  s.k = argDim(info, 2, "k");
+  s.mk = checkedMul(env, s.m, s.k, "m*k");
+  s.kn = checkedMul(env, s.k, s.n, "k*n");
+  s.mn = checkedMul(env, s.m, s.n, "m*n");
+  return s;
+}
+
+// The scalar GEMM arguments shared by the CPU and CUDA entry points: transA (6), transB (7),
+// alpha (8), beta (9), activation (11), slope (12), into any parameter struct with those fields.
+template <typename P>
+inline void argGemmScalars(const Napi::CallbackInfo& info, int act_count, P& p) {
+  p.trans_a = argBool(info, 6, "transA");
+  p.trans_b = argBool(info, 7, "transB");
+  p.alpha = static_cast<float>(argNumber(info, 8, "alpha"));
+  p.beta = static_cast<float>(argNumber(info, 9, "beta"));
+  p.act = argInt(info, 11, "activation", 0, act_count - 1);
+  p.slope = static_cast<float>(argNumber(info, 12, "slope"));
+}
+
 }  // namespace trimnet_native

@@ -201,25 +201,17 @@ std::unique_ptr<GemmBaton> parseGemm(const Napi::CallbackInfo& info) {
     throw Napi::TypeError::New(env, "cuda.gemm expects 14 arguments, received " + std::to_string(info.Length()));
   auto baton = std::make_unique<GemmBaton>();
   tc::HostGemm& g = baton->g;
-  g.m = argDim(info, 0, "m");
-  g.n = argDim(info, 1, "n");
-  g.k = argDim(info, 2, "k");
-  int64_t mk = checkedMul(env, g.m, g.k, "m*k");
-  int64_t kn = checkedMul(env, g.k, g.n, "k*n");
-  int64_t mn = checkedMul(env, g.m, g.n, "m*n");
-  argOperand(info, 3, "A", mk, baton->a);
-  argOperand(info, 4, "B", kn, baton->b);
+  const GemmSizes z = argGemmSizes(info);
+  const int64_t mn = z.mn;
+  g.m = z.m, g.n = z.n, g.k = z.k;
+  argOperand(info, 3, "A", z.mk, baton->a);
+  argOperand(info, 4, "B", z.kn, baton->b);
   argOperand(info, 5, "C", mn, baton->c);
-  g.trans_a = argBool(info, 6, "transA");
-  g.trans_b = argBool(info, 7, "transB");
-  g.alpha = static_cast<float>(argNumber(info, 8, "alpha"));
-  g.beta = static_cast<float>(argNumber(info, 9, "beta"));
+  argGemmScalars(info, trimnet::ACT_COUNT, g);
   if (!info[10].IsNull() && !info[10].IsUndefined()) {
     argOperand(info, 10, "bias", g.n, baton->bias);
     g.bias = baton->bias.op;
   }
-  g.act = argInt(info, 11, "activation", 0, trimnet::ACT_COUNT - 1);
-  g.slope = static_cast<float>(argNumber(info, 12, "slope"));
   g.allow_tf32 = argBool(info, 13, "allowTF32");
   g.a = baton->a.op;
   g.b = baton->b.op;

@@ -24,26 +24,18 @@ static std::unique_ptr<GemmBaton> parseGemm(const Napi::CallbackInfo& info, bool
   if (info.Length() != 13) throw Napi::TypeError::New(env, "gemm expects 13 arguments, received " + std::to_string(info.Length()));
   auto baton = std::make_unique<GemmBaton>();
   trimnet::GemmParams& p = baton->p;
-  p.m = argDim(info, 0, "m");
-  p.n = argDim(info, 1, "n");
-  p.k = argDim(info, 2, "k");
-  int64_t mk = checkedMul(env, p.m, p.k, "m*k");
-  int64_t kn = checkedMul(env, p.k, p.n, "k*n");
-  int64_t mn = checkedMul(env, p.m, p.n, "m*n");
+  const GemmSizes z = argGemmSizes(info);
+  const int64_t mk = z.mk, kn = z.kn, mn = z.mn;
+  p.m = z.m, p.n = z.n, p.k = z.k;
   auto a = argArray<float>(info, 3, "A", mk);
   auto b = argArray<float>(info, 4, "B", kn);
   auto c = argArray<float>(info, 5, "C", mn);
-  p.trans_a = argBool(info, 6, "transA");
-  p.trans_b = argBool(info, 7, "transB");
-  p.alpha = static_cast<float>(argNumber(info, 8, "alpha"));
-  p.beta = static_cast<float>(argNumber(info, 9, "beta"));
+  argGemmScalars(info, trimnet::ACT_COUNT, p);
   if (!info[10].IsNull() && !info[10].IsUndefined()) {
     auto bias = argArray<float>(info, 10, "bias", p.n);
     p.bias = bias.Data();
     if (pin) baton->refs[3] = Napi::Persistent(info[10]);
   }
-  p.act = argInt(info, 11, "activation", 0, trimnet::ACT_COUNT - 1);
-  p.slope = static_cast<float>(argNumber(info, 12, "slope"));
   p.a = a.Data();
   p.b = b.Data();
   p.c = c.Data();
