@@ -1,5 +1,4 @@
 // CLI smoke tests for embed and align (spawn the built CLI: npm run build:ts first).
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,22 +8,12 @@ import { readSafetensors } from '../src/io/safetensors.js';
 import { MLP } from '../src/nn/mlp.js';
 import { Rng } from '../src/rng.js';
 import { Tensor } from '../src/tensor.js';
+import { cliRunner, expectOneLineError } from './helpers/cli.js';
 
-const root = join(__dirname, '..');
 const dir = mkdtempSync(join(tmpdir(), 'trimnet-align-cli-'));
 
-function trimnet(...args: string[]) {
-  const r = spawnSync(process.execPath, [join(root, 'bin', 'trimnet.js'), ...args], { encoding: 'utf8', cwd: dir });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
+const trimnet = cliRunner(dir);
 
-function expectOneLineError(r: { code: number | null; out: string; err: string }, msg: RegExp) {
-  expect(r.code).toBe(1);
-  const lines = r.err.trim().split('\n');
-  expect(lines, r.err).toHaveLength(1);
-  expect(lines[0]).toMatch(/^trimnet: /);
-  expect(lines[0]).toMatch(msg);
-}
 
 // Two "models": B is a noisy linear image of A in another width, so alignment is learnable.
 const n = 600;

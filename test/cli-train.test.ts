@@ -1,5 +1,4 @@
 // CLI tests spawn the built CLI (npm run build:ts first).
-import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,23 +7,13 @@ import { MLP } from '../src/nn/mlp.js';
 import { Tensor } from '../src/tensor.js';
 import { writeSafetensors } from '../src/io/safetensors.js';
 import { writeOutput } from '../src/cli/util.js';
+import { cliRunner, expectOneLineError } from './helpers/cli.js';
 
-const root = join(__dirname, '..');
 const fx = join(__dirname, 'fixtures', 'nn');
 const dir = mkdtempSync(join(tmpdir(), 'trimnet-cli-'));
 
-function trimnet(...args: string[]) {
-  const r = spawnSync(process.execPath, [join(root, 'bin', 'trimnet.js'), ...args], { encoding: 'utf8', cwd: dir, env: { ...process.env, TRIMNET_FASHION_MNIST: '/nonexistent/fmnist' } });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
+const trimnet = cliRunner(dir, { TRIMNET_FASHION_MNIST: '/nonexistent/fmnist' });
 
-function expectOneLineError(r: { code: number | null; out: string; err: string }, msg: RegExp) {
-  expect(r.code).toBe(1);
-  const lines = r.err.trim().split('\n');
-  expect(lines, r.err).toHaveLength(1);
-  expect(lines[0]).toMatch(/^trimnet: /);
-  expect(lines[0]).toMatch(msg);
-}
 
 describe('trimnet train / eval', () => {
   it('trains on a slice of the mini data, writes the model, and eval --json reads it back', () => {

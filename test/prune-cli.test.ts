@@ -1,20 +1,16 @@
 // CLI tests for stats / prune / sweep / l2 (spawn the built CLI: npm run build:ts first).
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MLP } from '../src/nn/mlp.js';
 import { lnStructured } from '../src/prune/structured.js';
+import { cliRunner } from './helpers/cli.js';
 
-const root = join(import.meta.dirname, '..');
 const model = join(import.meta.dirname, 'fixtures', 'nn', 'torch_small.safetensors'); // 784-64-32-10 relu
 const dir = mkdtempSync(join(tmpdir(), 'trimnet-prune-cli-'));
 
-function trimnet(...args: string[]) {
-  const r = spawnSync(process.execPath, [join(root, 'bin', 'trimnet.js'), ...args], { encoding: 'utf8', cwd: dir, env: { ...process.env, TRIMNET_FASHION_MNIST: '/nonexistent/fmnist' } });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
+const trimnet = cliRunner(dir, { TRIMNET_FASHION_MNIST: '/nonexistent/fmnist' });
 
 function oneLineError(r: { code: number | null; out: string; err: string }, msg: RegExp) {
   expect(r.code).toBe(1);
