@@ -28,14 +28,11 @@ const trimnet = await import(join(root, 'dist', 'src', 'index.js'));
 const { loadAddon } = await import(join(root, 'dist', 'src', 'backend', 'addon.js'));
 const { addon } = loadAddon();
 
+const { Rng } = await import(join(root, 'dist', 'src', 'rng.js'));
+
 function rand(n, seed = 1) {
-  const a = new Float32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    a[i] = s / 2 ** 32 - 0.5;
-  }
-  return a;
+  const r = new Rng(seed);
+  return Float32Array.from({ length: n }, () => r.uniform(-0.5, 0.5));
 }
 
 /** Median (or best) seconds per call of fn, measured by benchmark.js (sync). */

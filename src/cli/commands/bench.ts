@@ -6,6 +6,7 @@ import { loadAddon } from '../../backend/addon.js';
 import { availableBackends, tryBackend } from '../../backend/registry.js';
 import type { Backend } from '../../backend/types.js';
 import { TrimnetError } from '../../errors.js';
+import { Rng } from '../../rng.js';
 import { printJson, table } from '../util.js';
 
 interface Row {
@@ -18,13 +19,8 @@ interface Row {
 }
 
 function rand(n: number, seed: number): Float32Array {
-  const a = new Float32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    a[i] = s / 2 ** 32 - 0.5;
-  }
-  return a;
+  const r = new Rng(seed);
+  return Float32Array.from({ length: n }, () => r.uniform(-0.5, 0.5));
 }
 
 /** Median ms of fn over at least `minReps` runs filling ~minMs, after one warm-up. */
