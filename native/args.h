@@ -128,4 +128,30 @@ inline void argGemmScalars(const Napi::CallbackInfo& info, int act_count, P& p) 
   p.slope = static_cast<float>(argNumber(info, 12, "slope"));
 }
 
+// colStats arguments 1–9 of the CPU and CUDA entry points (x, argument 0, is the caller's: a
+// Float32Array on the CPU, a host array or DeviceBuffer for CUDA): rows, cols, activation, slope,
+// the sum / sumAbs / zeros / max accumulators (cols each) and writeBack.
+struct ColStatsArgs {
+  int64_t rows, cols, size;  // size = rows·cols, overflow-checked
+  int act;
+  float slope;
+  double *sum, *sum_abs, *zeros;
+  float* max;
+  bool write_back;
+};
+inline ColStatsArgs argColStats(const Napi::CallbackInfo& info, int act_count) {
+  ColStatsArgs c;
+  c.rows = argDim(info, 1, "rows");
+  c.cols = argDim(info, 2, "cols");
+  c.size = checkedMul(info.Env(), c.rows, c.cols, "rows*cols");
+  c.act = argInt(info, 3, "activation", 0, act_count - 1);
+  c.slope = static_cast<float>(argNumber(info, 4, "slope"));
+  c.sum = argArray<double>(info, 5, "sum", c.cols).Data();
+  c.sum_abs = argArray<double>(info, 6, "sumAbs", c.cols).Data();
+  c.zeros = argArray<double>(info, 7, "zeros", c.cols).Data();
+  c.max = argArray<float>(info, 8, "max", c.cols).Data();
+  c.write_back = argBool(info, 9, "writeBack");
+  return c;
+}
+
 }  // namespace trimnet_native

@@ -97,18 +97,10 @@ static Napi::Value GemmAsync(const Napi::CallbackInfo& info) {
 static Napi::Value ColStats(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() != 10) throw Napi::TypeError::New(env, "colStats expects 10 arguments, received " + std::to_string(info.Length()));
-  int64_t rows = argDim(info, 1, "rows");
-  int64_t cols = argDim(info, 2, "cols");
-  auto x = argArray<float>(info, 0, "x", checkedMul(env, rows, cols, "rows*cols"));
-  int act = argInt(info, 3, "activation", 0, trimnet::ACT_COUNT - 1);
-  float slope = static_cast<float>(argNumber(info, 4, "slope"));
-  auto sum = argArray<double>(info, 5, "sum", cols);
-  auto sumAbs = argArray<double>(info, 6, "sumAbs", cols);
-  auto zeros = argArray<double>(info, 7, "zeros", cols);
-  auto max = argArray<float>(info, 8, "max", cols);
-  bool writeBack = argBool(info, 9, "writeBack");
+  const ColStatsArgs c = argColStats(info, trimnet::ACT_COUNT);
+  auto x = argArray<float>(info, 0, "x", c.size);
   try {
-    trimnet::col_stats(x.Data(), rows, cols, act, slope, sum.Data(), sumAbs.Data(), zeros.Data(), max.Data(), writeBack);
+    trimnet::col_stats(x.Data(), c.rows, c.cols, c.act, c.slope, c.sum, c.sum_abs, c.zeros, c.max, c.write_back);
   } catch (const std::exception& e) {
     throw Napi::Error::New(env, std::string("colStats failed: ") + e.what());
   }
