@@ -42,6 +42,15 @@ function square(a: Tensor, what: string): number {
   return r;
 }
 
+/** A right-hand side for an n×n system of `op`: a vector of n entries (as n×1) or an n×k matrix, finite. */
+function rhs(b: Tensor, n: number, a: Tensor, op: string): Tensor {
+  const bb = b.rank === 1 ? b.reshape([b.shape[0]!, 1]) : b;
+  bb.assertRank(2, `${op} right-hand side`);
+  finite(bb, `${op} right-hand side`);
+  if (bb.shape[0] !== n) throw new ShapeError(`${op}: the matrix is ${shapeStr(a.shape)} but the right-hand side has ${bb.shape[0]} rows`);
+  return bb;
+}
+
 /** The symmetric part of a (as float64), after checking a is symmetric to float32 rounding. */
 function symmetric64(a: Tensor, what: string): Float64Array {
   const n = square(a, what);
@@ -95,12 +104,7 @@ export function solveSPD(a: Tensor, b: Tensor, opts: { ridge?: number } = {}): T
   if (!(Number.isFinite(ridge) && ridge >= 0)) throw expected('a finite number >= 0', 'ridge', ridge);
   const l = symmetric64(a, 'solveSPD matrix');
   const n = a.shape[0]!;
-  const bb = b.rank === 1 ? b.reshape([b.shape[0]!, 1]) : b;
-  bb.assertRank(2, 'solveSPD right-hand side');
-  finite(bb, 'solveSPD right-hand side');
-  if (bb.shape[0] !== n) {
-    throw new ShapeError(`solveSPD: the matrix is ${shapeStr(a.shape)} but the right-hand side has ${bb.shape[0]} rows`);
-  }
+  const bb = rhs(b, n, a, 'solveSPD');
   const k = bb.shape[1]!;
   for (let i = 0; i < n; i++) l[i * n + i]! += ridge;
   cholesky64(l, n, 'solveSPD matrix (plus ridge)');
@@ -118,12 +122,7 @@ export function solveSPD(a: Tensor, b: Tensor, opts: { ridge?: number } = {}): T
  */
 export function solveTriangular(l: Tensor, b: Tensor, opts: { transpose?: boolean } = {}): Tensor {
   const n = square(l, 'solveTriangular matrix');
-  const bb = b.rank === 1 ? b.reshape([b.shape[0]!, 1]) : b;
-  bb.assertRank(2, 'solveTriangular right-hand side');
-  finite(bb, 'solveTriangular right-hand side');
-  if (bb.shape[0] !== n) {
-    throw new ShapeError(`solveTriangular: the matrix is ${shapeStr(l.shape)} but the right-hand side has ${bb.shape[0]} rows`);
-  }
+  const bb = rhs(b, n, l, 'solveTriangular');
   const k = bb.shape[1]!;
   const L = l.data;
   for (let i = 0; i < n; i++) {
