@@ -2,7 +2,7 @@
 
 export { Tensor, shapeStr } from './tensor.js';
 export type { Shape } from './tensor.js';
-export { TrimnetError, ShapeError, ArgumentError, BackendError, FormatError, DataError, SpaceError } from './errors.js';
+export { TrimnetError, ShapeError, ArgumentError, BackendError, OutOfMemory, CudaError, FormatError, DataError, SpaceError } from './errors.js';
 export type { TrimnetErrorCode } from './errors.js';
 export { setBackend, getBackend, availableBackends, tryBackend } from './backend/registry.js';
 export type { BackendAvailability } from './backend/registry.js';

@@ -12,7 +12,7 @@
 // Symmetric input is checked (|a_ij − a_ji| <= 1e-4·max|a|, then the symmetric part is used),
 // so a covariance from a float32 GEMM that is symmetric only to rounding is accepted.
 
-import { svdBackend } from './backend/registry.js';
+import { getBackend } from './backend/registry.js';
 import { cholesky64 as cholesky64Core, solveLower64, solveLowerT64 } from './dense64.js';
 import { ArgumentError, ShapeError, expected } from './errors.js';
 import { Tensor, shapeStr } from './tensor.js';
@@ -212,7 +212,7 @@ export function symmetricEigen(a: Tensor): SymmetricEigen {
   const shifted = new Float32Array(n * n);
   for (let i = 0; i < n * n; i++) shifted[i] = s[i]!;
   for (let i = 0; i < n; i++) shifted[i * n + i] = s[i * n + i]! + c;
-  const r = svdBackend().svd!(shifted, n, n, false);
+  const r = getBackend().svd(shifted, n, n, false);
   const values = Float64Array.from(r.S, (x) => x - c);
   return { values, vectors: new Tensor(r.U, [n, n]) };
 }
@@ -233,7 +233,7 @@ export function inverseSqrtSPD(a: Tensor): Tensor {
     q = e.v;
     lam = e.values;
   } else {
-    const r = svdBackend().svd!(Float32Array.from(s), n, n, false);
+    const r = getBackend().svd(Float32Array.from(s), n, n, false);
     q = r.U;
     lam = Float64Array.from(r.S);
   }
