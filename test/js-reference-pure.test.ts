@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { loadAddon } from '../src/backend/addon.js';
 import { setBackend } from '../src/backend/registry.js';
 import { Tensor, MLP, train, activationStats, pruneByActivation, cca, linearMap, procrustes, svd, svdAsync, matmul } from '../src/index.js';
-import { cholesky, inverseSqrtSPD, solveSPD, symmetricEigen } from '../src/linalg.js';
+import { cholesky, inverseSqrtSPD, solveSPD, symmetricEigen } from '../src/linalg/solvers.js';
 import { Rng } from '../src/rng.js';
 
 const { addon } = loadAddon();

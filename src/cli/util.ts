@@ -3,13 +3,6 @@ import { ACTIVATIONS, type Activation } from '../backend/types.js';
 import { TrimnetError, expected } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
 
-/** Action for a command whose issue has not landed yet: one clear line, exit 1. */
-export function notYet(name: string): () => never {
-  return () => {
-    throw new TrimnetError('E_ARG', `'${name}' is not available in this version yet`);
-  };
-}
-
 /** Prints rows as an aligned text table. */
 export function table(header: string[], rows: (string | number)[][]): string {
   const cells = [header, ...rows.map((r) => r.map((c) => String(c)))];

@@ -9,7 +9,7 @@
 //                   average output, carried by the bias instead);
 //   reconstruct     refit each layer after a pruned one by ridge least squares on calibration
 //                   data, so its pre-activations (on the pruned model's inputs) match the
-//                   unpruned model's: closed form via GEMM + Cholesky (src/prune/ridge.ts);
+//                   unpruned model's: closed form via GEMM + Cholesky (src/linalg/ridge.ts);
 //   finetune        a few epochs of the runtime's trainer.
 // targetParams finds λ by bisection over the sorted statistic values to meet a size budget.
 
@@ -20,7 +20,7 @@ import { train } from '../nn/train.js';
 import { Tensor } from '../tensor.js';
 import { type PruneReport, hiddenCount, makeReport, removeNeurons } from './shrink.js';
 import { type LayerStats, STATISTICS, type Statistic, checkStatsFit, statisticOf } from './stats.js';
-import { RidgeAccumulator } from './ridge.js';
+import { RidgeAccumulator } from '../linalg/ridge.js';
 
 export interface ReconstructOptions {
   /** Calibration inputs [N, in]. */

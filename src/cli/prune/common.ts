@@ -33,7 +33,7 @@ export function addPruneOptions(cmd: Command): Command {
     .option('--relative', 'compare statistic / layer max instead of the raw value')
     .option('--compensate-bias', "fold each removed neuron's mean output into the next layer's bias")
     .option('--reconstruct', "refit each layer after a pruned one by ridge least squares (calibration: training images)")
-    .option('--ridge <r>', 'relative ridge for --reconstruct', thresholdOption('--ridge'), 1e-3)
+    .option('--ridge <r>', 'relative ridge for --reconstruct: λ = r × the mean diagonal of the Gram matrix (as align --ridge)', thresholdOption('--ridge'), 1e-3)
     .option('--calib <n>', 'calibration images for --reconstruct (first n training images)', (v) => {
       const n = Number(v);
       if (!Number.isInteger(n) || n < 1) throw expected('an integer ≥ 1', '--calib', v);
