@@ -139,9 +139,8 @@ void apply_reflectors(float* X, int64_t rows, int64_t ldx, int64_t cols, int64_t
   }
   int nt = int(std::min<int64_t>(nthreads, std::max<int64_t>(1, cols / 16)));
   if (rows * cols * count < (int64_t(1) << 18)) nt = 1;
-  parallel_for(nt, [&](int t, int T) {
-    reflect_columns(X, rows, ldx, cols * t / T, cols * (t + 1) / T, count, shift, tau, vs);
-  });
+  // nt column chunks (fixed boundaries), each on whichever pool thread takes it.
+  for_chunks(nt, [&](int c) { reflect_columns(X, rows, ldx, cols * c / nt, cols * (c + 1) / nt, count, shift, tau, vs); });
 }
 
 }  // namespace svd_detail

@@ -4,7 +4,7 @@
 #include <vector>
 
 #include "svd/common.h"
-#include "svd/parallel.h"
+#include "thread_pool.h"
 
 namespace trimnet {
 namespace svd_detail {
@@ -56,20 +56,24 @@ TRIMNET_INLINE void bidiagonalize_body(float* A, int64_t m, int64_t n, Bidiag& B
 }
 
 // The same bidiagonalisation with the two passes of each step split by rows across a team of
-// threads (the O(m + n) serial parts — reflector generation, the column update, the sum of the
-// per-thread partial w's — run on thread 0 between barriers). Four barriers per step, so it is
-// only used for large matrices.
+// threads on the persistent pool (the O(m + n) serial parts — reflector generation, the column
+// update, the sum of the partial w's — run on thread 0 between barriers). Four barriers per
+// step, so it is only used for large matrices. The rows are split into K chunks, each with its
+// own partial w (summed in chunk order), so the result does not depend on how many threads ran:
+// K when the pool is free, the caller alone when another call holds it.
 struct BidiagTeam {
   float* A;
   int64_t m, n;
   Bidiag* B;
-  int T;
+  int T;  // threads in the team: K, or 1 when the pool was busy
+  int K;  // row chunks
   std::vector<float> w, y, vcol;
-  std::vector<std::vector<float>> wpart;
+  std::vector<std::vector<float>> wpart;  // per chunk
   float beta_e = 0;
-  SpinBarrier barrier;
-  BidiagTeam(float* a, int64_t m_, int64_t n_, Bidiag* b, int t)
-      : A(a), m(m_), n(n_), B(b), T(t), w(n_), y(m_), vcol(m_), wpart(t, std::vector<float>(n_)), barrier(t) {}
+  SpinBarrier team_barrier, solo_barrier{1};
+  SpinBarrier* barrier = &team_barrier;
+  BidiagTeam(float* a, int64_t m_, int64_t n_, Bidiag* b, int k)
+      : A(a), m(m_), n(n_), B(b), T(k), K(k), w(n_), y(m_), vcol(m_), wpart(k, std::vector<float>(n_)), team_barrier(k) {}
 };
 
 TRIMNET_INLINE void bidiag_team_body(BidiagTeam& S, int t) {
@@ -79,7 +83,6 @@ TRIMNET_INLINE void bidiag_team_body(BidiagTeam& S, int t) {
   float* const w = S.w.data();
   float* const y = S.y.data();
   float* const vcol = S.vcol.data();
-  float* const wp = S.wpart[t].data();
   auto at = [&](int64_t i, int64_t j) -> float& { return A[i * lda + j]; };
   for (int64_t k = 0; k + 1 < n; k++) {
     const int64_t c0 = k + 1, nc = n - c0, c1 = c0 + 1, nc1 = n - c1;
@@ -90,12 +93,14 @@ TRIMNET_INLINE void bidiag_team_body(BidiagTeam& S, int t) {
       S.beta_e = at(k, c0);
       at(k, c0) = 1.f;
     }
-    S.barrier.wait();
+    S.barrier->wait();
     const float tq = B.tauq[k], tp = B.taup[k];
     const float* u = &at(k, c0);
-    const int64_t lo = c0 + (m - c0) * t / S.T, hi = c0 + (m - c0) * (t + 1) / S.T;
-    for (int64_t i = lo; i < hi; i++) y[i] = axpy_dot(tq * vcol[i], &w[c0], &at(i, c0), u, nc);
-    S.barrier.wait();
+    // Chunk ch: rows [lo(ch), lo(ch + 1)); this thread takes chunks t, t + T, …
+    auto lo = [&](int64_t ch) { return c0 + (m - c0) * ch / S.K; };
+    for (int ch = t; ch < S.K; ch += S.T)
+      for (int64_t i = lo(ch); i < lo(ch + 1); i++) y[i] = axpy_dot(tq * vcol[i], &w[c0], &at(i, c0), u, nc);
+    S.barrier->wait();
     if (t == 0) {
       for (int64_t i = c0; i < m; i++) at(i, c0) -= tp * y[i];
       B.tauq[c0] = householder(&at(c0, c0), &at(std::min(c0 + 1, m - 1), c0), m - c0 - 1, lda);
@@ -103,17 +108,19 @@ TRIMNET_INLINE void bidiag_team_body(BidiagTeam& S, int t) {
       vcol[c0] = 1.f;
       for (int64_t i = c0 + 1; i < m; i++) vcol[i] = at(i, c0);
     }
-    S.barrier.wait();
-    if (nc1 > 0) {
-      std::fill(wp + c1, wp + n, 0.f);
-      for (int64_t i = lo; i < hi; i++) axpy_axpy(tp * y[i], u + 1, &at(i, c1), vcol[i], wp + c1, nc1);
-    }
-    S.barrier.wait();
+    S.barrier->wait();
+    if (nc1 > 0)
+      for (int ch = t; ch < S.K; ch += S.T) {
+        float* const wp = S.wpart[ch].data();
+        std::fill(wp + c1, wp + n, 0.f);
+        for (int64_t i = lo(ch); i < lo(ch + 1); i++) axpy_axpy(tp * y[i], u + 1, &at(i, c1), vcol[i], wp + c1, nc1);
+      }
+    S.barrier->wait();
     if (t == 0) {
       at(k, c0) = S.beta_e;
       for (int64_t j = c1; j < n; j++) {
         float sum = 0;
-        for (int q = 0; q < S.T; q++) sum += S.wpart[q][j];
+        for (int q = 0; q < S.K; q++) sum += S.wpart[q][j];
         w[j] = sum;
       }
     }
@@ -164,7 +171,14 @@ void bidiagonalize_level2(float* A, int64_t m, int64_t n, Bidiag& B, int nthread
   for (int64_t i = 1; i < m; i++) S.vcol[i] = A[i * n];
   for (int64_t i = 0; i < m; i++)
     for (int64_t j = 1; j < n; j++) S.w[j] += S.vcol[i] * A[i * n + j];
-  parallel_for(T, [&](int t, int) { bidiag_team(S, t); });
+  pool_run(T, [](void* ctx, int t, int nt) {
+    auto& st = *static_cast<BidiagTeam*>(ctx);
+    if (nt != st.T) {  // the pool was busy: the caller alone, all chunks
+      st.T = 1;
+      st.barrier = &st.solo_barrier;
+    }
+    bidiag_team(st, t);
+  }, &S);
 }
 
 }  // namespace svd_detail

@@ -2,13 +2,14 @@
 // its rotations recorded and applied in batches (fast Givens, slab-major, wavefront order) by
 // worker threads while the iteration produces the next batch; U derived from V.
 #include <condition_variable>
+#include <exception>
 #include <memory>
 #include <mutex>
 #include <stdexcept>
-#include <thread>
 #include <vector>
 
 #include "svd/common.h"
+#include "thread_pool.h"
 #ifdef TRIMNET_X86_DISPATCH
 #include <immintrin.h>
 #endif
@@ -254,23 +255,50 @@ struct SlabMatrix {
 // Applies batches of recorded rotations, in order, to the rows of U and V (slab-major, the same
 // shape; U may be null) on worker threads while the caller computes the next batch: the QR
 // iteration itself is serial, so on two cores it would otherwise leave one idle for half the
-// time. submit() first finishes the previous batch, the caller taking slabs from it too (a
-// shared counter), then hands the new one to the nthreads − 1 workers (started on the first
-// submit, kept until the pipeline is destroyed) and returns. The slabs of both matrices form
-// one list.
+// time. with_workers(serial) runs the iteration on the calling thread and, for its duration, the
+// workers on the persistent pool (kernels/cpu/thread_pool.h; the caller alone when another call
+// holds it). submit() first finishes the previous batch, the caller taking slabs from it too (a
+// shared counter), then hands the new one to the workers and returns. The slabs of both matrices
+// form one list; a slab's rotations do not depend on which thread applies them.
 class RotationPipeline {
  public:
   RotationPipeline(SlabMatrix* U, SlabMatrix* V, int nthreads) : U_(U), V_(V), nthreads_(std::max(1, nthreads)) {}
   RotationPipeline(const RotationPipeline&) = delete;
   RotationPipeline& operator=(const RotationPipeline&) = delete;
-  ~RotationPipeline() {
-    finish();
-    {
-      std::lock_guard<std::mutex> lk(mu_);
-      stop_ = true;
+
+  // Calls serial() (which submits batches) with the workers running; then finishes the last batch.
+  template <typename F>
+  void with_workers(F&& serial) {
+    if (nthreads_ == 1) {
+      serial();
+      finish();
+      return;
     }
-    wake_.notify_all();
-    for (auto& t : workers_) t.join();
+    struct Ctx {
+      RotationPipeline* self;
+      F* serial;
+      std::exception_ptr error;
+    } ctx{this, &serial, nullptr};
+    pool_run(nthreads_, [](void* p, int t, int nt) {
+      auto& c = *static_cast<Ctx*>(p);
+      if (t > 0) return c.self->work_loop();
+      // The caller: the iteration, then the workers are released. Nothing may escape the task
+      // (the workers would wait for a batch forever): an exception is kept and rethrown below.
+      c.self->workers_ = nt > 1;
+      try {
+        (*c.serial)();
+        c.self->finish();
+      } catch (...) {
+        c.error = std::current_exception();
+      }
+      {
+        std::lock_guard<std::mutex> lk(c.self->mu_);
+        c.self->job_ = nullptr;
+        c.self->stop_ = true;
+      }
+      c.self->wake_.notify_all();
+    }, &ctx);
+    if (ctx.error) std::rethrow_exception(ctx.error);
   }
 
   // Takes the contents of ru and rv (they are left empty).
@@ -284,16 +312,14 @@ class RotationPipeline {
     finish();
     if (next->total == 0) return;
     cur_ = std::move(next);
-    if (nthreads_ == 1 || work < (int64_t(1) << 20)) {
-      finish();  // small: the caller alone
+    if (!workers_ || work < (int64_t(1) << 20)) {
+      finish();  // small, or no workers: the caller alone
       return;
     }
-    while (int(workers_.size()) < nthreads_ - 1) workers_.emplace_back([this] { work_loop(); });
     {
       std::lock_guard<std::mutex> lk(mu_);
       job_ = cur_.get();
       ++generation_;
-      busy_ = int(workers_.size());
     }
     wake_.notify_all();
   }
@@ -303,9 +329,10 @@ class RotationPipeline {
     if (!cur_) return;
     run(*cur_);
     {
+      // No worker joins the batch after this; wait for those that did.
       std::unique_lock<std::mutex> lk(mu_);
-      if (job_ == cur_.get()) done_.wait(lk, [this] { return busy_ == 0; });
       job_ = nullptr;
+      done_.wait(lk, [this] { return busy_ == 0; });
     }
     cur_.reset();
   }
@@ -344,17 +371,18 @@ class RotationPipeline {
       rotate_slabs(b.rots[sd], b.X[sd]->buf.p, b.X[sd]->rows, g, g + 1);
     }
   }
-  // A worker: each generation (batch) once, then report.
+  // A worker (a pool thread): every batch it finds, until the iteration is over.
   void work_loop() {
     uint64_t seen = 0;
     for (;;) {
       Batch* b;
       {
         std::unique_lock<std::mutex> lk(mu_);
-        wake_.wait(lk, [&] { return stop_ || generation_ != seen; });
+        wake_.wait(lk, [&] { return stop_ || (job_ != nullptr && generation_ != seen); });
         if (stop_) return;
         seen = generation_;
         b = job_;
+        ++busy_;
       }
       run(*b);
       {
@@ -367,13 +395,13 @@ class RotationPipeline {
   SlabMatrix* U_;
   SlabMatrix* V_;
   int nthreads_;
+  bool workers_ = false;  // whether pool workers run (set by the caller's task)
   std::unique_ptr<Batch> cur_;
-  std::vector<std::thread> workers_;
   std::mutex mu_;
   std::condition_variable wake_, done_;
-  Batch* job_ = nullptr;  // the batch the workers are on (guarded by mu_)
+  Batch* job_ = nullptr;  // the batch workers may join (guarded by mu_)
   uint64_t generation_ = 0;
-  int busy_ = 0;  // workers not yet done with job_
+  int busy_ = 0;  // workers on a batch
   bool stop_ = false;
 };
 
@@ -394,7 +422,6 @@ void bidiagonal_qr(std::vector<double>& d, const std::vector<double>& e_in, doub
   double anorm = 0;
   for (int64_t i = 0; i < n; i++) anorm = std::max(anorm, std::fabs(d[i]) + std::fabs(rv[i]));
   const double tol = tol_rel * anorm;
-  int64_t nrot = 0;
   std::vector<Rot> ru, rvv;
   // Batches small enough that the workers start early (about 8 per SVD), at most 2^15.
   const size_t batch = size_t(std::clamp<int64_t>(n * n / 8, 4096, int64_t(1) << 15));
@@ -402,97 +429,94 @@ void bidiagonal_qr(std::vector<double>& d, const std::vector<double>& e_in, doub
   std::unique_ptr<SlabMatrix> U_slabs, V_slabs = std::make_unique<SlabMatrix>(Vt, n, ld);
   if (want_u) U_slabs = std::make_unique<SlabMatrix>(Ut, n, ld);
   RotationPipeline pipeline(U_slabs.get(), V_slabs.get(), nthreads);
-  auto flush = [&] {
-    pipeline.submit(ru, rvv);
-    ru.reserve(want_u ? batch + 2 * size_t(n) : 0);
-    rvv.reserve(batch + 2 * size_t(n));
-  };
-  flush();
   std::vector<char> flip(n, 0);
-  for (int64_t k = n - 1; k >= 0; k--) {
-    for (int its = 0;; its++) {
-      if (its > 75 * 4) throw std::runtime_error("svd: the bidiagonal QR iteration did not converge");
-      // Find l: rv[l] negligible (split) or d[l−1] negligible (cancel rv[l]).
-      bool cancel = true;
-      int64_t l = k;
-      for (; l >= 0; l--) {
-        if (l == 0 || std::fabs(rv[l]) <= tol) {
-          cancel = false;
+  pipeline.with_workers([&] {
+    auto flush = [&] {
+      pipeline.submit(ru, rvv);
+      ru.reserve(want_u ? batch + 2 * size_t(n) : 0);
+      rvv.reserve(batch + 2 * size_t(n));
+    };
+    flush();
+    for (int64_t k = n - 1; k >= 0; k--) {
+      for (int its = 0;; its++) {
+        if (its > 75 * 4) throw std::runtime_error("svd: the bidiagonal QR iteration did not converge");
+        // Find l: rv[l] negligible (split) or d[l−1] negligible (cancel rv[l]).
+        bool cancel = true;
+        int64_t l = k;
+        for (; l >= 0; l--) {
+          if (l == 0 || std::fabs(rv[l]) <= tol) {
+            cancel = false;
+            break;
+          }
+          if (std::fabs(d[l - 1]) <= tol) break;
+        }
+        if (cancel) {
+          // d[l−1] ≈ 0: rotate rv[l..k] into zero from the left (rows l−1 and i of Ub).
+          const int64_t nm = l - 1;
+          double c = 0, s = 1;
+          for (int64_t i = l; i <= k; i++) {
+            double f = s * rv[i];
+            rv[i] = c * rv[i];
+            if (std::fabs(f) <= tol) break;
+            double g = d[i];
+            double h = hyp(f, g);
+            d[i] = h;
+            c = g / h;
+            s = -f / h;
+            if (want_u) ru.push_back({int32_t(nm), int32_t(i), c, s});
+          }
+        }
+        double z = d[k];
+        if (l == k) {  // converged
+          if (z < 0) {
+            d[k] = -z;
+            flip[k] = 1;  // no later rotation touches index k
+          }
           break;
         }
-        if (std::fabs(d[l - 1]) <= tol) break;
-      }
-      if (cancel) {
-        // d[l−1] ≈ 0: rotate rv[l..k] into zero from the left (rows l−1 and i of Ub).
-        const int64_t nm = l - 1;
-        double c = 0, s = 1;
-        for (int64_t i = l; i <= k; i++) {
-          double f = s * rv[i];
-          rv[i] = c * rv[i];
-          if (std::fabs(f) <= tol) break;
-          double g = d[i];
-          double h = hyp(f, g);
-          d[i] = h;
-          c = g / h;
-          s = -f / h;
-          if (want_u) ru.push_back({int32_t(nm), int32_t(i), c, s});
-        }
-      }
-      double z = d[k];
-      if (l == k) {  // converged
-        if (z < 0) {
-          d[k] = -z;
-          flip[k] = 1;  // no later rotation touches index k
-        }
-        break;
-      }
-      // Shift from the trailing 2×2 of BᵀB, then one implicit QR sweep over l..k.
-      double x = d[l];
-      int64_t nm = k - 1;
-      double y = d[nm], g = rv[nm], h = rv[k];
-      double f = ((y - z) * (y + z) + (g - h) * (g + h)) / (2.0 * h * y);
-      g = hyp(f, 1.0);
-      f = ((x - z) * (x + z) + h * ((y / (f + std::copysign(g, f))) - h)) / x;
-      double c = 1, s = 1;
-      for (int64_t j = l; j <= nm; j++) {
-        int64_t i = j + 1;
-        g = rv[i];
-        y = d[i];
-        h = s * g;
-        g = c * g;
-        z = hyp(f, h);
-        rv[j] = z;
-        double rz = 1.0 / z;  // one division instead of two on the serial chain
-        c = f * rz;
-        s = h * rz;
-        f = x * c + g * s;
-        g = g * c - x * s;
-        h = y * s;
-        y *= c;
-        rvv.push_back({int32_t(j), int32_t(i), c, s});
-        z = hyp(f, h);
-        d[j] = z;
-        if (z != 0) {
-          rz = 1.0 / z;
+        // Shift from the trailing 2×2 of BᵀB, then one implicit QR sweep over l..k.
+        double x = d[l];
+        int64_t nm = k - 1;
+        double y = d[nm], g = rv[nm], h = rv[k];
+        double f = ((y - z) * (y + z) + (g - h) * (g + h)) / (2.0 * h * y);
+        g = hyp(f, 1.0);
+        f = ((x - z) * (x + z) + h * ((y / (f + std::copysign(g, f))) - h)) / x;
+        double c = 1, s = 1;
+        for (int64_t j = l; j <= nm; j++) {
+          int64_t i = j + 1;
+          g = rv[i];
+          y = d[i];
+          h = s * g;
+          g = c * g;
+          z = hyp(f, h);
+          rv[j] = z;
+          double rz = 1.0 / z;  // one division instead of two on the serial chain
           c = f * rz;
           s = h * rz;
+          f = x * c + g * s;
+          g = g * c - x * s;
+          h = y * s;
+          y *= c;
+          rvv.push_back({int32_t(j), int32_t(i), c, s});
+          z = hyp(f, h);
+          d[j] = z;
+          if (z != 0) {
+            rz = 1.0 / z;
+            c = f * rz;
+            s = h * rz;
+          }
+          f = c * g + s * y;
+          x = c * y - s * g;
+          if (want_u) ru.push_back({int32_t(j), int32_t(i), c, s});
         }
-        f = c * g + s * y;
-        x = c * y - s * g;
-        if (want_u) ru.push_back({int32_t(j), int32_t(i), c, s});
-      }
-      rv[l] = 0;
-      rv[k] = f;
-      d[k] = x;
-      if (ru.size() + rvv.size() >= batch) {
-        nrot += ru.size() + rvv.size();
-        flush();
+        rv[l] = 0;
+        rv[k] = f;
+        d[k] = x;
+        if (ru.size() + rvv.size() >= batch) flush();
       }
     }
-  }
-  nrot += ru.size() + rvv.size();
-  flush();
-  pipeline.finish();
+    flush();
+  });
   V_slabs->copy_to(Vt);
   if (want_u) U_slabs->copy_to(Ut);
   for (int64_t k = 0; k < n; k++)
