@@ -38,6 +38,7 @@ export type { PruneByActivationOptions, ActivationPruneReport, ReconstructOption
 export { lnStructured, lnStructuredMask, pruneStructured, roundHalfEven } from './prune/structured.js';
 export type { LnStructuredOptions, LnStructuredMask, PruneStructuredOptions, StructuredPruneReport } from './prune/structured.js';
 export type { PruneReport } from './prune/shrink.js';
+export { NeuronSelection } from './prune/selection.js';
 export { sweep, predictLatencyUs } from './prune/sweep.js';
 export type { SweepOptions, SweepRow, SweepResult, SweepMeta } from './prune/sweep.js';
 export { sweepTable, sweepSvg } from './prune/report.js';
