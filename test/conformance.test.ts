@@ -11,6 +11,7 @@ import { availableBackends, tryBackend } from '../src/backend/registry.js';
 import { gemmJs, colStatsJs, jsBackend } from '../src/backend/js.js';
 import { ACTIVATIONS, newColStats, type Activation, type Backend, type BackendName, type GemmOptions } from '../src/backend/types.js';
 import { Rng } from '../src/rng.js';
+import { spdMatrix } from './helpers/spd.mjs';
 import { firstMismatch, gemmTolerance, svdProblems, svdValueTolerance } from './helpers/tolerance.mjs';
 
 const addonOff = process.env.TRIMNET_ADDON === 'none' || process.env.TRIMNET_NATIVE === 'OFF';
@@ -55,15 +56,7 @@ function expectClose(c: Float32Array, ref: Float32Array, k: number, label: strin
 // B Bᵀ / n + shift·I: symmetric positive definite for shift > 0 (float64).
 function spd(n: number, seed: number, shift = 0.5): Float64Array {
   const r = new Rng(seed);
-  const b = Float64Array.from({ length: n * n }, () => r.uniform(-1, 1));
-  const a = new Float64Array(n * n);
-  for (let i = 0; i < n; i++)
-    for (let j = 0; j <= i; j++) {
-      let s = 0;
-      for (let k = 0; k < n; k++) s += b[i * n + k]! * b[j * n + k]!;
-      a[i * n + j] = a[j * n + i] = s / n + (i === j ? shift : 0);
-    }
-  return a;
+  return spdMatrix(n, () => r.uniform(-1, 1), shift);
 }
 
 function maxDiff(x: ArrayLike<number>, y: ArrayLike<number>): number {

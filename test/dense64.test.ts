@@ -7,22 +7,14 @@ import { loadAddon } from '../src/backend/addon.js';
 import { cholesky64Js as choleskyReference, solveLower64Js as solveReference } from '../src/backend/dense64-js.js';
 import { cholesky64, solveLower64, solveLowerT64 } from '../src/linalg/cholesky.js';
 import { Rng } from '../src/rng.js';
+import { spdMatrix } from './helpers/spd.mjs';
 
 const addon = loadAddon().addon;
 
 // B Bᵀ / n + shift·I: SPD for shift > 0.
 function spd(n: number, seed: number, shift = 0.5): Float64Array {
   const r = new Rng(seed);
-  const b = new Float64Array(n * n);
-  for (let i = 0; i < b.length; i++) b[i] = r.uniform(-1, 1);
-  const a = new Float64Array(n * n);
-  for (let i = 0; i < n; i++)
-    for (let j = 0; j <= i; j++) {
-      let s = 0;
-      for (let k = 0; k < n; k++) s += b[i * n + k]! * b[j * n + k]!;
-      a[i * n + j] = a[j * n + i] = s / n + (i === j ? shift : 0);
-    }
-  return a;
+  return spdMatrix(n, () => r.uniform(-1, 1), shift);
 }
 
 function maxDiff(x: Float64Array, y: Float64Array): number {

@@ -7,6 +7,7 @@ import { gemmJs, colStatsJs } from '../../dist/src/backend/js.js';
 import { ACTIVATIONS, newColStats } from '../../dist/src/backend/types.js';
 import { Rng } from '../../dist/src/rng.js';
 import { cholesky64Js } from '../../dist/src/backend/dense64-js.js';
+import { spdMatrix } from './spd.mjs';
 import { gemmTolerance, svdProblems } from './tolerance.mjs';
 
 const load = loadAddon();
@@ -96,14 +97,7 @@ for (const [m, n, full, seed] of [[1, 1, false, 1], [7, 5, true, 2], [40, 129, f
 // Float64 Cholesky (blocked, register-blocked trailing update) against the plain loops.
 for (const n of [1, 97, 300]) {
   const r = new Rng(n);
-  const b = Float64Array.from({ length: n * n }, () => r.uniform(-1, 1));
-  const a = new Float64Array(n * n);
-  for (let i = 0; i < n; i++)
-    for (let j = 0; j <= i; j++) {
-      let s = 0;
-      for (let k = 0; k < n; k++) s += b[i * n + k] * b[j * n + k];
-      a[i * n + j] = a[j * n + i] = s / n + (i === j ? 0.5 : 0);
-    }
+  const a = spdMatrix(n, () => r.uniform(-1, 1));
   const ln = a.slice(), lj = a.slice();
   const res = load.addon.cholesky64(ln, n, 0);
   const ref = cholesky64Js(lj, n, 0);
