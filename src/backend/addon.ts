@@ -17,6 +17,7 @@ export interface NativeAddon {
     cpuFeatures: string[];
     kernel: string; // the GEMM micro-kernel chosen at run time
     threads: number;
+    l2CacheBytes: number; // per-core L2 the GEMM blocks for (cpuid, or TRIMNET_L2_KB)
   };
   setThreads(n: number): void;
   gemm(m: number, n: number, k: number, a: Float32Array, b: Float32Array, c: Float32Array, transA: boolean, transB: boolean, alpha: number, beta: number, bias: Float32Array | null, act: number, slope: number): void;
