@@ -199,6 +199,12 @@ struct Gemm {
     V acc[MR][NV];
     for (int r = 0; r < MR; r++)
       for (int v = 0; v < NV; v++) acc[r][v] = T::zero();
+    // The C tile is touched only after kc rank-1 updates: ask for its lines now so the epilogue
+    // does not wait on memory.
+    for (int r = 0; r < MR; r++) {
+      __builtin_prefetch(c + r * ldc, 1);
+      __builtin_prefetch(c + r * ldc + NR - 1, 1);
+    }
     for (int64_t q = 0; q < kc; q++) {
       V bv[NV];
       for (int v = 0; v < NV; v++) bv[v] = T::load(b + v * W);
@@ -506,7 +512,7 @@ struct Driver {
     Job job;
     job.p = &p;
     job.e = e;
-    int nth = flops >= 8.0e6 ? nthreads : 1;  // below ~160³ a wake-up costs more than it saves
+    int nth = flops >= 2.0e6 ? nthreads : 1;  // below ~100³ a wake-up costs more than it saves
     int64_t target = nth > 1 ? nth * TRIMNET_CHUNKS_PER_THREAD : 1;
     // Row chunks or column chunks, whichever packs less. Every chunk packs its own operands: a
     // row chunk packs its rows of A once and all of B once per MB rows it has; a column chunk packs
