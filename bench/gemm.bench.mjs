@@ -14,7 +14,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import Benchmark from 'benchmark';
-import { machine, mdTable, root, runPython, timeMs, writeResults } from './lib.mjs';
+import { cpuTag, machine, mdTable, root, runPython, timeMs, writeResults } from './lib.mjs';
 
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
@@ -124,9 +124,14 @@ if (tf) {
 }
 
 // ---- numpy peer ---------------------------------------------------------------------------
+// Like for like: when our AVX2 kernel runs (forced with TRIMNET_KERNEL=avx2, or an AVX2-only
+// CPU), OpenBLAS runs its Haswell kernels (AVX2 + FMA); otherwise it picks its best.
+const isa = (addon?.info().kernel ?? 'none').split(' ')[0];
+const avx512cpu = addon?.info().cpuFeatures.includes('avx512f');
+const blasEnv = { OPENBLAS_NUM_THREADS: '2', ...(isa === 'avx2' && avx512cpu ? { OPENBLAS_CORETYPE: 'Haswell' } : {}) };
 function numpy(sizes, latency = false) {
   try {
-    return runPython(join(root, 'bench', 'peers', 'numpy_gemm.py'), [...sizes, ...(latency ? ['--latency'] : [])], { OPENBLAS_NUM_THREADS: '2' });
+    return runPython(join(root, 'bench', 'peers', 'numpy_gemm.py'), [...sizes, ...(latency ? ['--latency'] : [])], blasEnv);
   } catch (err) {
     console.warn(`numpy peer failed: ${err.message.split('\n')[0]}`);
     return null;
@@ -149,11 +154,11 @@ for (const s of SIZES) {
   }
 }
 
-// Repeated A/B at the target sizes: numpy then cpu (2 threads), `rounds` times; each round
+// Repeated A/B at 512…2048: numpy then cpu (2 threads), `rounds` times; each round
 // compares the best sample of each side (other load only ever slows a run); median ratio.
 const ab = {};
 if (cpu && np) {
-  for (const s of SIZES.filter((x) => x >= 1024)) {
+  for (const s of SIZES.filter((x) => x >= 512)) {
     const ratios = [];
     for (let r = 0; r < rounds; r++) {
       const n = numpy([s]);
@@ -210,7 +215,7 @@ if (!ghz) {
   }
 }
 const avx512 = addon?.info().cpuFeatures.includes('avx512f');
-const flopPerCycle = avx512 ? 64 : 32; // 2 FMA pipes × (16|8) float32 lanes × 2 FLOP
+const flopPerCycle = avx512 && isa === 'avx512' ? 64 : 32; // 2 FMA pipes × (16|8) float32 lanes × 2 FLOP
 const peak = cores * ghz * flopPerCycle;
 
 // ---- report -------------------------------------------------------------------------------
@@ -242,13 +247,14 @@ const latTable = mdTable(
 const blas = np?.blas ? `numpy ${np.blas.numpy}, ${JSON.stringify(np.blas.threadpool)}` : 'numpy not available';
 const body = [
   `GFLOP/s (higher is better), square float32 GEMM, median of benchmark.js samples; numpy times itself the same way.`,
-  `trimnet kernel: ${addon ? `${addon.info().kernel}` : 'addon not loaded'}; ${blas}.`,
+  `trimnet kernel: ${addon ? `${addon.info().kernel}` : 'addon not loaded'} (L2 ${Math.round((addon?.info().l2CacheBytes ?? 0) / 1024)} KiB); ${blas}` +
+    (blasEnv.OPENBLAS_CORETYPE ? ` (OPENBLAS_CORETYPE=${blasEnv.OPENBLAS_CORETYPE}, like for like).` : '.'),
   '',
   table,
   '',
   abText ? `Repeated A/B (the machine is shared, so trust ratios over absolute numbers):\n${abText}\n` : '',
   `Peak: ${cores} cores × ${ghz.toFixed(2)} GHz × ${flopPerCycle} FLOP/cycle = ${peak.toFixed(0)} GFLOP/s ` +
-    `(assumes ${avx512 ? 'Zen 5 full-width AVX-512: 2 × 512-bit FMA pipes' : '2 × 256-bit FMA pipes'} per core at the clock /proc/cpuinfo reports; ` +
+    `(assumes ${flopPerCycle === 64 ? 'Zen 5 full-width AVX-512: 2 × 512-bit FMA pipes' : '2 × 256-bit FMA pipes'} per core at the clock /proc/cpuinfo reports; ` +
     `boost clocks can exceed it, so fractions above 100% of a pipe mean the core ran faster than that clock). Override with TRIMNET_PEAK_GHZ.`,
   '',
   'Single-request inference latency (per-call p50 in µs, including the call from JS; numpy includes its Python call):',
@@ -256,4 +262,6 @@ const body = [
   latTable,
 ].join('\n');
 console.log(`\n${machine()}\n\n${body}`);
-writeResults('gemm', 'GEMM: trimnet vs ml-matrix, tfjs (cpu, wasm) and numpy/OpenBLAS', body);
+// One file per kernel ISA and CPU, so a run on another machine adds a table instead of
+// overwriting this one's (bench/results/gemm.md is the first machine's, kept as it was).
+writeResults(`gemm-${isa}-${cpuTag()}`, `GEMM (${isa} kernel): trimnet vs ml-matrix, tfjs (cpu, wasm) and numpy/OpenBLAS`, body);

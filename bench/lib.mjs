@@ -1,6 +1,6 @@
 // Shared helpers for the benchmark suites: the machine's name, peers in Python, result tables.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,19 +25,41 @@ export function python(modules = []) {
 
 /**
  * Runs a Python peer script and parses the JSON it prints on its last stdout line.
- * env: extra environment (e.g. thread counts). OpenBLAS core-type overrides are removed so a
- * current numpy picks its best kernel (see the env notes).
+ * env: extra environment (e.g. thread counts). OpenBLAS core-type overrides set on this machine
+ * are removed so a current numpy picks its best kernel (see the env notes), unless `env` sets
+ * one itself (a like-for-like comparison with one of our lower kernels).
  */
 export function runPython(script, args = [], env = {}) {
   const exe = python();
   if (!exe) return null;
   const e = { ...process.env, ...env };
-  delete e.OPENBLAS_CORETYPE;
-  delete e.OPENBLAS_L2_SIZE;
+  if (!('OPENBLAS_CORETYPE' in env)) delete e.OPENBLAS_CORETYPE;
+  if (!('OPENBLAS_L2_SIZE' in env)) delete e.OPENBLAS_L2_SIZE;
   const r = spawnSync(exe, [script, ...args.map(String)], { encoding: 'utf8', env: e, maxBuffer: 64 << 20 });
   if (r.status !== 0) throw new Error(`${script} failed: ${r.stderr}`);
   const lines = r.stdout.trim().split('\n');
   return JSON.parse(lines[lines.length - 1]);
+}
+
+/**
+ * A short name for this CPU for result file names: the AMD Zen generation from /proc/cpuinfo's
+ * family/model (VMs often hide the model name), else the model name as a slug.
+ */
+export function cpuTag() {
+  let info = '';
+  try {
+    info = readFileSync('/proc/cpuinfo', 'utf8');
+  } catch {
+    return 'unknown-cpu';
+  }
+  const field = (k) => info.match(new RegExp(`^${k}\\s*:\\s*(.+)$`, 'm'))?.[1]?.trim() ?? '';
+  const vendor = field('vendor_id'), family = Number(field('cpu family')), model = Number(field('model'));
+  if (vendor === 'AuthenticAMD') {
+    if (family === 0x17) return 'zen2';
+    if (family === 0x1a) return 'zen5';
+    if (family === 0x19) return (model >= 0x10 && model <= 0x1f) || (model >= 0x60 && model <= 0xaf) ? 'zen4' : 'zen3';
+  }
+  return (field('model name') || 'unknown-cpu').toLowerCase().replace(/\(r\)|\(tm\)|cpu|@.*$/g, '').trim().replace(/[^a-z0-9]+/g, '-');
 }
 
 /** Markdown table. */

@@ -22,6 +22,7 @@ static Napi::Value Info(const Napi::CallbackInfo& info) {
   o.Set("cpuFeatures", feats);
   o.Set("kernel", trimnet::gemm_kernel_name());
   o.Set("threads", trimnet::num_threads());
+  o.Set("l2CacheBytes", static_cast<double>(trimnet::l2_cache_bytes()));
   return o;
 }
 

@@ -14,6 +14,10 @@
 #include <mutex>
 #include <thread>
 
+#ifdef __GNUC__
+#include <cpuid.h>
+#endif
+
 #include "gemm_internal.h"
 
 namespace trimnet {
@@ -103,6 +107,43 @@ float* thread_workspace(size_t floats, bool nothrow) {
     cap = want;
   }
   return buf.get();
+}
+
+// ---- cache sizes --------------------------------------------------------------------------
+// cpuid's deterministic cache leaves (4 on Intel, 0x8000001D on AMD) when the hypervisor passes
+// them through (this project's AMD VMs report nothing there), else leaf 0x80000006, whose ECX
+// gives the L2 size in KiB on both vendors; 512 KiB (the smallest L2 of the x86 cores we target)
+// when cpuid says nothing.
+static int64_t l2_from_cpuid() {
+#ifdef TRIMNET_X86_KERNELS
+  unsigned a, b, c, d;
+  for (unsigned leaf : {4u, 0x8000001Du}) {
+    for (unsigned sub = 0; sub < 8; sub++) {
+      if (!__get_cpuid_count(leaf, sub, &a, &b, &c, &d)) break;
+      unsigned type = a & 31, level = (a >> 5) & 7;
+      if (type == 0) break;
+      if (level == 2 && (type == 1 || type == 3)) {
+        int64_t ways = ((b >> 22) & 1023) + 1, parts = ((b >> 12) & 1023) + 1, line = (b & 4095) + 1;
+        return ways * parts * line * (int64_t(c) + 1);
+      }
+    }
+  }
+  if (__get_cpuid(0x80000000, &a, &b, &c, &d) && a >= 0x80000006 && __get_cpuid(0x80000006, &a, &b, &c, &d)) {
+    int64_t kb = c >> 16;
+    if (kb > 0) return kb * 1024;
+  }
+#endif
+  return 512 * 1024;
+}
+
+int64_t l2_cache_bytes() {
+  static const int64_t bytes = [] {
+    const char* env = std::getenv("TRIMNET_L2_KB");
+    int64_t kb = env ? std::atoll(env) : 0;
+    if (kb >= 64 && kb <= (int64_t(1) << 20)) return kb * 1024;
+    return l2_from_cpuid();
+  }();
+  return bytes;
 }
 
 // ---- run-time selection -------------------------------------------------------------------

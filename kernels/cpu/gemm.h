@@ -50,5 +50,6 @@ int num_threads();
 void set_num_threads(int n);  // n <= 0: one per core (or TRIMNET_THREADS)
 const char* gemm_kernel_name();  // e.g. "avx512 12x32"; TRIMNET_KERNEL=scalar|avx2|avx512 forces one
 std::vector<std::string> cpu_features();
+int64_t l2_cache_bytes();  // per core, read once (cpuid); TRIMNET_L2_KB overrides it; sizes the GEMM's NB
 
 }  // namespace trimnet

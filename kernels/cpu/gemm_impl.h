@@ -11,7 +11,7 @@
 //     for pc in k step KC                     pack A panel into MR-row slivers  [q][r]
 //       for jc in n step NB                   pack B block KC×NB into NR-col slivers [q][c] (L2)
 //         for ir in panel step MR             one A sliver MR×KC stays in L1
-//           for jr in block step NR           B slivers stream from L2
+//           for jr in block step NR           B slivers stream from L2 (NB from the L2 size)
 //             micro-kernel: MR×NR accumulators in registers, kc rank-1 updates with FMA
 //             epilogue on the tile: pc == 0: C = alpha·acc + beta·C (C not read when beta == 0)
 //                                   pc > 0:  C += alpha·acc
@@ -199,6 +199,12 @@ struct Gemm {
     V acc[MR][NV];
     for (int r = 0; r < MR; r++)
       for (int v = 0; v < NV; v++) acc[r][v] = T::zero();
+    // The C tile is touched only after kc rank-1 updates: ask for its lines now so the epilogue
+    // does not wait on memory.
+    for (int r = 0; r < MR; r++) {
+      __builtin_prefetch(c + r * ldc, 1);
+      __builtin_prefetch(c + r * ldc + NR - 1, 1);
+    }
     for (int64_t q = 0; q < kc; q++) {
       V bv[NV];
       for (int v = 0; v < NV; v++) bv[v] = T::load(b + v * W);
@@ -238,16 +244,29 @@ struct Gemm {
     }
   }
 
+  // KC is fixed per ISA: it decides how each k-sum is split, so it must not depend on the machine
+  // (results stay bitwise the same on every CPU with this ISA). MB (the A panel, L3) is fixed too.
   static constexpr int64_t KC = T::KC;
   static constexpr int64_t MB = (T::MB / MR) * MR;
-  static constexpr int64_t NB = (T::NB / NR) * NR;
+  // NB sizes the packed KC×NB block of B that every A sliver streams through: it must stay in L2,
+  // with room for the A sliver and the C tile, so it takes at most 60 % of this CPU's L2 (read at
+  // run time: a 512 KiB Zen 3 L2 gets half the block of a 1 MiB Zen 4/5 one). Changing NB only
+  // regroups tiles, never the arithmetic of an element.
+  static int64_t nb() {
+    static const int64_t v = [] {
+      int64_t fit = static_cast<int64_t>(0.6 * double(trimnet::l2_cache_bytes()) / double(KC * sizeof(float)));
+      return max_<int64_t>(4 * NR, min_<int64_t>(2048, fit / NR * NR));
+    }();
+    return v;
+  }
 
-  static size_t workspace_floats() { return static_cast<size_t>(MB * KC + NB * KC) + 64; }
+  static size_t workspace_floats() { return static_cast<size_t>(MB * KC + nb() * KC) + 64; }
 
   // The single-thread loop nest over C[i0:i1, j0:j1].
   static void region(const GemmParams& p, const Epi& e, int64_t i0, int64_t i1, int64_t j0, int64_t j1, float* ws) {
     float* ap = ws;
     float* bp = ws + MB * KC;
+    const int64_t NB = nb();
     for (int64_t ic = i0; ic < i1; ic += MB) {
       int64_t mb = min_(MB, i1 - ic);
       for (int64_t pc = 0; pc < p.k; pc += KC) {
@@ -493,18 +512,28 @@ struct Driver {
     Job job;
     job.p = &p;
     job.e = e;
-    int nth = flops >= 8.0e6 ? nthreads : 1;  // below ~160³ a wake-up costs more than it saves
+    int nth = flops >= 2.0e6 ? nthreads : 1;  // below ~100³ a wake-up costs more than it saves
     int64_t target = nth > 1 ? nth * TRIMNET_CHUNKS_PER_THREAD : 1;
-    // Column chunks (each packs A again) when n is wide enough, else row chunks.
-    if (p.n >= target * G::NR * 4 || p.n >= p.m) {
-      job.split_n = true;
+    // Row chunks or column chunks, whichever packs less. Every chunk packs its own operands: a
+    // row chunk packs its rows of A once and all of B once per MB rows it has; a column chunk packs
+    // all of A and its columns of B. Packing A (and a transposed B) gathers element by element,
+    // a plain B is copied a vector at a time (~4× cheaper per element); each side must give every
+    // chunk at least 4 micro-tiles to stay balanced.
+    const double wb = p.trans_b ? 1.0 : 0.25;
+    const double mk = double(p.m) * double(p.k), nk = double(p.n) * double(p.k);
+    const int64_t rows_per = (p.m + target - 1) / target;
+    const double row_cost = mk + double(target) * double((rows_per + G::MB - 1) / G::MB) * nk * wb;
+    const double col_cost = double(target) * mk + double((p.m + G::MB - 1) / G::MB) * nk * wb;
+    const bool rows_ok = p.m >= target * MR * 4, cols_ok = p.n >= target * G::NR * 4;
+    if (rows_ok && cols_ok) job.split_n = col_cost < row_cost;
+    else if (rows_ok || cols_ok) job.split_n = cols_ok;
+    else job.split_n = p.n * MR >= p.m * G::NR;  // neither balances well: the side with more tiles
+    if (job.split_n) {
       int64_t per = (p.n + target - 1) / target;
       job.chunk = max_<int64_t>(G::NR, (per + G::NR - 1) / G::NR * G::NR);
       job.nchunks = (p.n + job.chunk - 1) / job.chunk;
     } else {
-      job.split_n = false;
-      int64_t per = (p.m + target - 1) / target;
-      job.chunk = max_<int64_t>(MR, (per + MR - 1) / MR * MR);
+      job.chunk = max_<int64_t>(MR, (rows_per + MR - 1) / MR * MR);
       job.nchunks = (p.m + job.chunk - 1) / job.chunk;
     }
     if (job.nchunks < nth) nth = static_cast<int>(job.nchunks);

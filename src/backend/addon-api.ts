@@ -90,6 +90,7 @@ export interface AddonInfo {
   cpuFeatures: string[];
   kernel: string; // the GEMM micro-kernel chosen at run time
   threads: number;
+  l2CacheBytes: number; // per-core L2 the GEMM blocks for (cpuid, or TRIMNET_L2_KB)
 }
 
 export interface CudaDeviceInfo {

@@ -42,7 +42,7 @@ export function register(program: Command): void {
         console.log(`\naddon: ${a.path}`);
         console.log(`  CUDA compiled in: ${a.cudaCompiled ? 'yes' : 'no'} (${a.cudaStatus})`);
         console.log(`  CPU features: ${a.cpuFeatures?.join(' ') || 'baseline'}`);
-        console.log(`  GEMM kernel: ${a.kernel}, threads: ${a.threads}`);
+        console.log(`  GEMM kernel: ${a.kernel}, threads: ${a.threads}, L2 per core: ${Math.round((a.l2CacheBytes ?? 0) / 1024)} KiB`);
       }
       if (info.gpujs) console.log(`gpu.js ${info.gpujs.version}, mode: ${info.gpujs.mode}`);
     });
