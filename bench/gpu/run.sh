@@ -6,7 +6,9 @@
 # writes it to $OUT/gpu.md when OUT is set, else bench/results/gpu.md.
 #
 #   bash bench/gpu/run.sh     # env: CUDA_ARCH (default 90), SVD_MAX (4096), PYTHON (python3),
-#                             #      BUDGET_S (whole run, default 400), BUILD_DIR (build-gpu)
+#                             #      BUDGET_S (whole run, default 400), BUILD_DIR (build-gpu),
+#                             #      BUILD_ONLY=1 (build the driver and stop: device-check.sh
+#                             #      builds it beside the addon, then runs this again)
 #
 # Every stage runs in its own process under a time limit cut to what is left of BUDGET_S, and
 # writes its numbers as it goes, so a slow or failing stage costs only its own rows: the table
@@ -52,6 +54,7 @@ else
        /Used [0-9]+ registers/ { match($0, /Used [0-9]+ registers/); print substr($0, RSTART + 5, RLENGTH - 15), sp, name }' "$log" |
     { command -v c++filt >/dev/null && c++filt || cat; } | sed -E 's/trimnet::cuda::\(anonymous namespace\):://g; s/^/    /' | cut -c1-140 | sort -u
 fi
+if [[ ${BUILD_ONLY:-0} == 1 ]]; then exit $((1 - build_ok)); fi
 nvidia-smi --query-gpu=name,driver_version,clocks.max.sm,power.limit --format=csv,noheader 2>/dev/null || true
 
 # Seconds kept back for the PyTorch peer and the table.
