@@ -4,7 +4,7 @@
 # network; the device tool sends the git working tree plus the `carry` paths, 64 MiB in all):
 #
 #   .device/node.xz             this machine's node, stripped of debug symbols, xz -9e
-#   .device/pack.tar.xz         dist/src (the compiled library and CLI, no maps/.d.ts) and the
+#   .device/pack.tar.xz         dist/ (the compiled library and CLI; no maps, .d.ts or examples) and the
 #                               node_modules the GPU test files and the CLI need: vitest and its
 #                               dependencies, commander, cli-progress, node-addon-api and
 #                               node-api-headers (the addon's headers: no cmake-js needed there)
@@ -80,9 +80,9 @@ if (missing.length) {
 console.log([...seen].map((d) => relative(root, d)).sort().join('\n'));
 JS
 )"
-echo "pack.tar.xz: dist/src + $(wc -l <<<"$mods") packages ..."
+echo "pack.tar.xz: dist + $(wc -l <<<"$mods") packages ..."
 # shellcheck disable=SC2086
-tar -cf - --exclude='*.map' --exclude='*.d.ts' dist/src $mods |
+tar -cf - --exclude='*.map' --exclude='*.d.ts' --exclude=dist/examples dist $mods |
   xz -9 -T"$jobs" >"$dev/pack.tar.xz.tmp"
 mv "$dev/pack.tar.xz.tmp" "$dev/pack.tar.xz"
 

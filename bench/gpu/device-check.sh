@@ -135,7 +135,8 @@ main() {
   echo "== Node round (node $(node --version), addon $addon)"
   node bin/trimnet.js info --json >"$raw/node_info.json" 2>&1
   local cuda_ok suite_backend=cuda
-  cuda_ok=$(node -e 'const i = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); const c = i.backends.find((b) => b.name === "cuda"); console.log(c.available ? "yes" : `no: ${c.reason}`)' "$raw/node_info.json" 2>&1)
+  cuda_ok=$(node -e 'const i = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); const c = i.backends.find((b) => b.name === "cuda"); console.log(c.available ? "yes" : `no: ${c.reason}`)' "$raw/node_info.json" 2>/dev/null ||
+    echo "no: trimnet info failed ($(tail -1 "$raw/node_info.json"))")
   note "cuda backend from Node: $cuda_ok"
   [[ $cuda_ok == yes ]] || suite_backend=cpu
   local vitest=(node node_modules/vitest/vitest.mjs run --reporter=default --reporter=json)

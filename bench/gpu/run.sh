@@ -12,9 +12,9 @@
 #
 # Every stage runs in its own process under a time limit cut to what is left of BUDGET_S, and
 # writes its numbers as it goes, so a slow or failing stage costs only its own rows: the table
-# is always written. Expected on an H100 (estimates; no GPU has run it yet): build ~15–30 s,
+# is always written. Expected on the H200 (estimates; no GPU has run it yet): build ~30–60 s,
 # conformance ~15 s, GEMM ~10 s, colStats ~5 s, SVD ~25 s (4096²: ~17 sweeps × ~0.9 s),
-# PyTorch ~30 s: about 2 min of the 400 s budget.
+# PyTorch ~30–60 s. On the device it is called by device-check.sh (README.md beside this).
 set -uo pipefail
 t_start=$(date +%s)
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
