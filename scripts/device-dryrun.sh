@@ -38,7 +38,7 @@ t0=$(date +%s)
 set +e
 unshare -n env -i PATH="$sim/bin" HOME="$sim/home" OUT="$sim/out" TERM=dumb PYTHON=/usr/bin/python3 \
   DEVICE_BUDGET_S="${DEVICE_BUDGET_S:-900}" DEVICE_WORK="$sim/work" \
-  bash -c 'cd "$0" && command -v node npm >/dev/null && { echo "node/npm still on PATH"; exit 9; }; bash bench/gpu/device-check.sh' "$sim/repo" \
+  bash -c 'cd "$0" && for c in node npm npx; do command -v $c >/dev/null && { echo "$c still on PATH"; exit 9; }; done; bash bench/gpu/device-check.sh' "$sim/repo" \
   >"$sim/transcript.log" 2>&1
 rc=$?
 set -e
