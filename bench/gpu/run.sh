@@ -59,7 +59,7 @@ nvidia-smi --query-gpu=name,driver_version,clocks.max.sm,power.limit --format=cs
 
 # Seconds kept back for the PyTorch peer and the table.
 torch_share=130
-drv_rc=0
+drv_rc=$((1 - build_ok))  # a driver that did not build fails the run
 if [[ $build_ok == 1 ]]; then
   echo "== driver: conformance against the CPU kernels, then timings (one process per stage)"
   no_device=0
