@@ -6,13 +6,15 @@
 # writes it to $OUT/gpu.md when OUT is set, else bench/results/gpu.md.
 #
 #   bash bench/gpu/run.sh     # env: CUDA_ARCH (default 90), SVD_MAX (4096), PYTHON (python3),
-#                             #      BUDGET_S (whole run, default 400), BUILD_DIR (build-gpu)
+#                             #      BUDGET_S (whole run, default 400), BUILD_DIR (build-gpu),
+#                             #      BUILD_ONLY=1 (build the driver and stop: device-check.sh
+#                             #      builds it beside the addon, then runs this again)
 #
 # Every stage runs in its own process under a time limit cut to what is left of BUDGET_S, and
 # writes its numbers as it goes, so a slow or failing stage costs only its own rows: the table
-# is always written. Expected on an H100 (estimates; no GPU has run it yet): build ~15–30 s,
+# is always written. Expected on the H200 (estimates; no GPU has run it yet): build ~30–60 s,
 # conformance ~15 s, GEMM ~10 s, colStats ~5 s, SVD ~25 s (4096²: ~17 sweeps × ~0.9 s),
-# PyTorch ~30 s: about 2 min of the 400 s budget.
+# PyTorch ~30–60 s. On the device it is called by device-check.sh (README.md beside this).
 set -uo pipefail
 t_start=$(date +%s)
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -52,11 +54,12 @@ else
        /Used [0-9]+ registers/ { match($0, /Used [0-9]+ registers/); print substr($0, RSTART + 5, RLENGTH - 15), sp, name }' "$log" |
     { command -v c++filt >/dev/null && c++filt || cat; } | sed -E 's/trimnet::cuda::\(anonymous namespace\):://g; s/^/    /' | cut -c1-140 | sort -u
 fi
+if [[ ${BUILD_ONLY:-0} == 1 ]]; then exit $((1 - build_ok)); fi
 nvidia-smi --query-gpu=name,driver_version,clocks.max.sm,power.limit --format=csv,noheader 2>/dev/null || true
 
 # Seconds kept back for the PyTorch peer and the table.
 torch_share=130
-drv_rc=0
+drv_rc=$((1 - build_ok))  # a driver that did not build fails the run
 if [[ $build_ok == 1 ]]; then
   echo "== driver: conformance against the CPU kernels, then timings (one process per stage)"
   no_device=0
