@@ -13,6 +13,8 @@
 // d = 300, and the Procrustes fit on 100,000×768 pairs vs scipy (bench/peers/align_numpy.py).
 // Scale runs are one round each at full size (minutes); the fit is median of 3.
 //
+// Results: bench/results/align-vectors.md (methods), bench/results/align-vectors-scale.md (speed).
+//
 //   node bench/align-vectors.bench.mjs [--quick] [--skip-methods] [--skip-scale] [--n 100000] [--d 768]
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -32,7 +34,6 @@ const arg = (name, dflt) => {
 };
 const dataDir = join(root, 'bench', 'data', 'vectors');
 mkdirSync(dataDir, { recursive: true });
-const sections = [];
 const f4 = (x) => (x === undefined || x === null ? '—' : x.toFixed(4));
 const secs = (ms) => `${(ms / 1000).toFixed(2)} s`;
 const timed = (fn) => {
@@ -97,12 +98,15 @@ if (!process.argv.includes('--skip-methods')) {
     const m = t.kernelMap(fa, fb, { features: 2000, gamma: 2, ridge: 0.1 });
     return [m.apply(A), m.target(B)];
   });
-  sections.push(
+  writeResults(
+    'align-vectors',
+    'Word-vector alignment (issue 14): methods',
     `## Word translation, skip-gram 300-d → CBOW 100-d (gensim, KJV Bible)\n\n` +
       `A: ${A.rows} words × ${A.cols}, B: ${B.rows} × ${B.cols}, both normalised unit, centre, unit. Train: ${train.src.length} identical-word pairs; test: ${test.src.length} held-out words (every 4th of the shared words after the 50 most frequent), each ranking all ${B.rows} words of B. Chance P@1 is 1/${B.rows}. Refinement: MUSE's (mutual CSLS nearest neighbours among the 15,000 most frequent words, refit, 5 rounds); the induced dictionary sizes are in the row.\n\n` +
       mdTable(['method', 'P@1 cos', 'P@5 cos', 'P@10 cos', 'P@1 CSLS', 'P@5 CSLS', 'P@10 CSLS', 'fit'], rows) +
       `\n\n<!-- results: ${JSON.stringify(results)} -->`,
   );
+  console.log('written bench/results/align-vectors.md');
 }
 
 if (!process.argv.includes('--skip-scale')) {
@@ -149,12 +153,12 @@ if (!process.argv.includes('--skip-scale')) {
     rows.push([`Procrustes fit, ${pn.toLocaleString('en')}×768 pairs`, secs(ms), secs(sp.seconds * 1000), (ms / 1000 / sp.seconds).toFixed(2), ((2 * pn * 768 * 768) / ms / 1e6).toFixed(0), 'scipy.linalg.orthogonal_procrustes (float32)']);
     console.log(`  ${rows.at(-1).join(' | ')}`);
   }
-  sections.push(
+  writeResults(
+    'align-vectors-scale',
+    'Word-vector alignment (issue 14): speed at scale',
     `## Speed at scale (backend '${t.getBackend ? t.getBackend().name : 'cpu'}', ${cpuTag()}; peers: Debian numpy/scipy on OpenBLAS, same run)\n\n` +
       mdTable(['task', 'trimnet', 'numpy/scipy', 'trimnet / peer', 'trimnet GFLOP/s', 'check'], rows) +
       `\n\nBoth sides compute the same thing on the same .npy data (rows unit length; K ~ N(0,1), Q = K + N(0,1)): r(K_j) = mean of the 10 largest cosines over Q, then each query's 10 best keys by cos − r/2 (CSLS ranking), in row blocks so the N×N score matrix never exists. numpy: 1024-row blocks, np.partition / argpartition; trimnet: blocks of ≤ 16 Mi floats on the backend GEMM (src/align/neighbors.ts), top-k by insertion. One round each at full size (they take minutes); the Procrustes fit is the median of 3. The machine is shared with other jobs: ratios are what to read.`,
   );
+  console.log('written bench/results/align-vectors-scale.md');
 }
-
-const text = writeResults('align-vectors', 'Word-vector alignment (issue 14): methods and scale', sections.join('\n\n'));
-console.log(`\nwritten bench/results/align-vectors.md (${text.length} chars)`);
