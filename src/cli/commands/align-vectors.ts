@@ -20,10 +20,9 @@ import { printJson, table, writeOutput } from '../util.js';
 
 export const VECTOR_METHODS = ['procrustes', 'cca', 'linear', 'kernel'] as const;
 
-export interface AlignVectorsOpts {
-  method: string;
+/** The options only the vector-file mode has. */
+export interface VectorFileOpts {
   dict?: string;
-  evalDict?: string;
   refine: number;
   maxRank: number;
   maxRows?: number;
@@ -32,6 +31,12 @@ export interface AlignVectorsOpts {
   norm: string;
   keysA?: string;
   keysB?: string;
+  aligned?: string;
+}
+
+export interface AlignVectorsOpts extends VectorFileOpts {
+  method: string;
+  evalDict?: string;
   k: number;
   kExplicit: boolean;
   ridge?: number;
@@ -41,7 +46,6 @@ export interface AlignVectorsOpts {
   gamma: number;
   seed: number;
   out?: string;
-  aligned?: string;
   json?: boolean;
 }
 
@@ -66,7 +70,7 @@ function load(path: string, keys: string | undefined, o: AlignVectorsOpts): Read
 }
 
 /** Zero-pads the narrower side so the two can be compared at all (the unaligned baseline). */
-function padTo(t: Tensor, d: number): Tensor {
+export function padTo(t: Tensor, d: number): Tensor {
   if (t.cols === d) return t;
   const out = new Float32Array(t.rows * d);
   for (let i = 0; i < t.rows; i++) out.set(t.data.subarray(i * t.cols, (i + 1) * t.cols), i * d);

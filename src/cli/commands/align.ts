@@ -19,12 +19,12 @@ import { readNpy } from '../../io/npy.js';
 import { writeSafetensors } from '../../io/safetensors.js';
 import { Tensor } from '../../tensor.js';
 import { intOption, numberOption, printJson, table, writeOutput } from '../util.js';
-import { alignVectors } from './align-vectors.js';
+import { alignVectors, padTo, type VectorFileOpts } from './align-vectors.js';
 
 const METHODS = ['procrustes', 'cca', 'linear', 'kernel', 'concat'] as const;
 type Method = (typeof METHODS)[number];
 
-interface AlignOpts {
+interface AlignOpts extends VectorFileOpts {
   method: string;
   center?: boolean;
   normalize?: boolean;
@@ -42,17 +42,6 @@ interface AlignOpts {
   eval: string;
   out?: string;
   json?: boolean;
-  // vector-file mode
-  dict?: string;
-  refine: number;
-  maxRank: number;
-  maxRows?: number;
-  skipBad?: boolean;
-  lowercase?: boolean;
-  norm: string;
-  keysA?: string;
-  keysB?: string;
-  aligned?: string;
 }
 
 /** "0:5000", "5000:", ":100", "-1000:" → [start, end) within n rows (Python slice rules, step 1). */
@@ -79,14 +68,6 @@ function readLabels(path: string): Int32Array {
 }
 
 const fmt = (r: RetrievalResult) => [r.p1.toFixed(4), r.p5.toFixed(4), r.p10.toFixed(4)];
-
-/** Zero-pads the narrower side so the two can be compared at all (the unaligned baseline). */
-function padTo(t: Tensor, d: number): Tensor {
-  if (t.cols === d) return t;
-  const out = new Float32Array(t.rows * d);
-  for (let i = 0; i < t.rows; i++) out.set(t.data.subarray(i * t.cols, (i + 1) * t.cols), i * d);
-  return new Tensor(out, [t.rows, d]);
-}
 
 export function register(program: Command): void {
   program
