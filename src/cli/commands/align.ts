@@ -75,7 +75,7 @@ export function register(program: Command): void {
     .description('align embeddings of model A to model B (or concatenate them) and measure the result against the unaligned baseline')
     .argument('<a>', "model A's embeddings: .npy [items, dims], or a keyed vector file (.vec .txt .bin .jsonl .safetensors)")
     .argument('<b>', "model B's embeddings: the same items in the same order (.npy), or a keyed vector file")
-    .option('--method <name>', `${METHODS.join(', ')}`, 'procrustes')
+    .option('--method <name>', `${METHODS.join(', ')}; vector files: a comma-separated list of procrustes, cca, linear, kernel`, 'procrustes')
     .option('--center', 'centre each side with its fit-set mean (procrustes, linear)')
     .option('--normalize', 'procrustes: unit-length rows, centre, unit-length again (vecmap)')
     .option('--k <n>', 'cca: shared dimensions', intOption('--k'), 32)
