@@ -20,6 +20,8 @@ export { readNpy, readNpyTensor, writeNpy } from './io/npy.js';
 export type { NpyArray, NpyData } from './io/npy.js';
 export { readIdx, writeIdx } from './io/idx.js';
 export type { IdxArray, IdxData } from './io/idx.js';
+export { readVectors, writeVectors, readKeysFile, VECTOR_FORMATS } from './io/vectors/index.js';
+export type { KeyedVectors, ReadResult, ReadVectorsOptions, WriteVectorsOptions, VectorFormat } from './io/vectors/index.js';
 export { loadDataset, miniDatasetDir, FASHION_MNIST_CLASSES } from './io/datasets.js';
 export type { Dataset, Split, LoadDatasetOptions } from './io/datasets.js';
 export { writeFileAtomic, assertNotInput } from './io/atomic.js';

@@ -75,19 +75,30 @@ function guardSignals(): () => void {
  * `inputs`: files this command read; writing over any of them is refused.
  */
 export function writeFileAtomic(path: string, data: Uint8Array | string, opts: { inputs?: readonly string[] } = {}): void {
+  const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
+  writeFileAtomicWith(path, (write) => write(bytes), opts);
+}
+
+/**
+ * Like writeFileAtomic, for output produced in pieces (a large vector file): `produce` calls
+ * `write` as often as it likes; the file appears under `path` only once `produce` returns.
+ */
+export function writeFileAtomicWith(path: string, produce: (write: (bytes: Uint8Array) => void) => void, opts: { inputs?: readonly string[] } = {}): void {
   assertNotInput(path, opts.inputs);
   const target = resolve(path);
   const tmp = join(dirname(target), `.${basename(target)}.${process.pid}.${Math.random().toString(36).slice(2, 10)}.tmp`);
-  const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
   let fd: number | null = null;
   const release = guardSignals();
   try {
     liveTemps.add(tmp);
-    fd = openSync(tmp, 'wx', 0o644);
-    let off = 0;
-    while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
-    fsyncSync(fd);
-    closeSync(fd);
+    const out = openSync(tmp, 'wx', 0o644);
+    fd = out;
+    produce((bytes) => {
+      let off = 0;
+      while (off < bytes.length) off += writeSync(out, bytes, off, bytes.length - off);
+    });
+    fsyncSync(out);
+    closeSync(out);
     fd = null;
     renameSync(tmp, target);
     liveTemps.delete(tmp);
@@ -99,6 +110,7 @@ export function writeFileAtomic(path: string, data: Uint8Array | string, opts: {
     } catch {
       /* the temp file may not exist */
     }
+    if (err instanceof TrimnetError) throw err;
     const e = err as NodeJS.ErrnoException;
     throw new TrimnetError('E_IO', `Cannot write ${path}: ${e.code === 'ENOENT' ? 'its directory does not exist' : (e.message ?? String(err))}`, { cause: err });
   } finally {

@@ -120,9 +120,16 @@ function kindOf(descr: string, name: string): { kind: Kind; le: boolean } {
   return { kind, le: m[1] !== '>' };
 }
 
-/** Reads a .npy file (path) or its bytes. Fortran-ordered arrays are returned in C order. */
-export function readNpy(src: string | Uint8Array | ArrayBuffer): NpyArray {
-  const { bytes, name } = toBytes(src, '.npy');
+export interface NpyHeader {
+  descr: string;
+  fortran: boolean;
+  shape: number[];
+  /** Byte offset of the data. */
+  dataStart: number;
+}
+
+/** Parses the preamble and header of a .npy file from its first bytes (the whole header must be in `bytes`). */
+export function parseNpyHeader(bytes: Uint8Array, name: string): NpyHeader {
   if (bytes.length < 10 || MAGIC.some((b, i) => bytes[i] !== b)) throw new FormatError(`${name} is not a .npy file (no \\x93NUMPY magic)`);
   const major = bytes[6]!;
   if (major < 1 || major > 3) throw new FormatError(`${name}: .npy format version ${major}.${bytes[7]} is not supported (1, 2 and 3 are)`);
@@ -144,7 +151,13 @@ export function readNpy(src: string | Uint8Array | ArrayBuffer): NpyArray {
   if (!Array.isArray(shape) || shape.some((d) => typeof d !== 'number' || !Number.isSafeInteger(d) || d < 0)) {
     throw new FormatError(`${name}: the .npy header has an invalid shape ${JSON.stringify(shape)}`);
   }
-  const dims = shape as number[];
+  return { descr, fortran, shape: shape as number[], dataStart };
+}
+
+/** Reads a .npy file (path) or its bytes. Fortran-ordered arrays are returned in C order. */
+export function readNpy(src: string | Uint8Array | ArrayBuffer): NpyArray {
+  const { bytes, name } = toBytes(src, '.npy');
+  const { descr, fortran, shape: dims, dataStart } = parseNpyHeader(bytes, name);
   const { kind, le } = kindOf(descr, name);
   const count = product(dims);
   const need = count * kind.size;

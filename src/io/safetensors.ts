@@ -37,7 +37,7 @@ export interface SafetensorsFile {
   metadata: Record<string, string>;
 }
 
-interface Entry {
+export interface Entry {
   name: string;
   dtype: SafetensorsDtype;
   shape: number[];
@@ -45,7 +45,8 @@ interface Entry {
   end: number;
 }
 
-function parseHeader(bytes: Uint8Array, name: string): { entries: Entry[]; metadata: Record<string, string>; dataStart: number } {
+/** Parses the header; `fileSize` is the whole file's size when `bytes` holds only its start (streaming readers). */
+export function parseHeader(bytes: Uint8Array, name: string, fileSize = bytes.length): { entries: Entry[]; metadata: Record<string, string>; dataStart: number } {
   if (bytes.length < 8) throw new FormatError(`${name} is not a safetensors file: ${bytes.length} bytes is too short for the 8-byte header length`);
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const n64 = dv.getBigUint64(0, true);
@@ -67,7 +68,7 @@ function parseHeader(bytes: Uint8Array, name: string): { entries: Entry[]; metad
     throw new FormatError(`${name} is not a valid safetensors file: its header is not a JSON object`);
   }
   const dataStart = 8 + n;
-  const dataLen = bytes.length - dataStart;
+  const dataLen = fileSize - dataStart;
   const metadata: Record<string, string> = {};
   const entries: Entry[] = [];
   for (const [key, v] of Object.entries(json as Record<string, unknown>)) {

@@ -1,7 +1,8 @@
 // `trimnet align a.npy b.npy`: fit a map from A's space to B's on the --fit rows (row i of a.npy
 // and row i of b.npy embed the same item) and measure cross-model retrieval on the --eval rows,
 // always beside the direct (unaligned) baseline. --method concat measures a linear probe on A, B
-// and [A, B] instead (needs --labels).
+// and [A, B] instead (needs --labels). Keyed vector files (.vec .txt .bin .jsonl .safetensors, or
+// .npy with --dict / --keys-a) go to the vector-file mode in align-vectors.ts.
 import type { Command } from 'commander';
 import { cca } from '../../align/cca.js';
 import { concatFit, type ConcatNormalize } from '../../align/concat.js';
@@ -18,11 +19,12 @@ import { readNpy } from '../../io/npy.js';
 import { writeSafetensors } from '../../io/safetensors.js';
 import { Tensor } from '../../tensor.js';
 import { intOption, numberOption, printJson, table, writeOutput } from '../util.js';
+import { alignVectors, padTo, type VectorFileOpts } from './align-vectors.js';
 
 const METHODS = ['procrustes', 'cca', 'linear', 'kernel', 'concat'] as const;
 type Method = (typeof METHODS)[number];
 
-interface AlignOpts {
+interface AlignOpts extends VectorFileOpts {
   method: string;
   center?: boolean;
   normalize?: boolean;
@@ -67,21 +69,13 @@ function readLabels(path: string): Int32Array {
 
 const fmt = (r: RetrievalResult) => [r.p1.toFixed(4), r.p5.toFixed(4), r.p10.toFixed(4)];
 
-/** Zero-pads the narrower side so the two can be compared at all (the unaligned baseline). */
-function padTo(t: Tensor, d: number): Tensor {
-  if (t.cols === d) return t;
-  const out = new Float32Array(t.rows * d);
-  for (let i = 0; i < t.rows; i++) out.set(t.data.subarray(i * t.cols, (i + 1) * t.cols), i * d);
-  return new Tensor(out, [t.rows, d]);
-}
-
 export function register(program: Command): void {
   program
     .command('align')
     .description('align embeddings of model A to model B (or concatenate them) and measure the result against the unaligned baseline')
-    .argument('<a>', "model A's embeddings (.npy, float32/float64, [items, dims])")
-    .argument('<b>', "model B's embeddings of the same items in the same order (.npy)")
-    .option('--method <name>', `${METHODS.join(', ')}`, 'procrustes')
+    .argument('<a>', "model A's embeddings: .npy [items, dims], or a keyed vector file (.vec .txt .bin .jsonl .safetensors)")
+    .argument('<b>', "model B's embeddings: the same items in the same order (.npy), or a keyed vector file")
+    .option('--method <name>', `${METHODS.join(', ')}; vector files: a comma-separated list of procrustes, cca, linear, kernel`, 'procrustes')
     .option('--center', 'centre each side with its fit-set mean (procrustes, linear)')
     .option('--normalize', 'procrustes: unit-length rows, centre, unit-length again (vecmap)')
     .option('--k <n>', 'cca: shared dimensions', intOption('--k'), 32)
@@ -95,10 +89,25 @@ export function register(program: Command): void {
     .option('--labels <file>', 'concat: integer class labels (.npy) of the rows, for the probe')
     .option('--metric <name>', 'retrieval score: cosine or csls (k = 10)', 'cosine')
     .option('--fit <range>', 'rows to fit on (start:end)', '0:5000')
-    .option('--eval <range>', 'rows to evaluate on (start:end)', '5000:')
+    .option('--eval <range>', 'rows to evaluate on (start:end); vector files: a held-out dictionary ("src tgt" lines)', '5000:')
     .option('--out <file>', 'write the fitted map (.safetensors)')
     .option('--json', 'print the result as JSON')
-    .action((fileA: string, fileB: string, o: AlignOpts) => {
+    .option('--dict <file>', 'vector files: training dictionary, "src tgt" per line (default: the keys both files share, minus the eval sources)')
+    .option('--refine <n>', 'vector files, procrustes: rounds of refinement by mutual CSLS nearest neighbours (MUSE)', intOption('--refine', { min: 0 }), 0)
+    .option('--max-rank <n>', 'vector files: rows of each side the refinement induces pairs from (most frequent first)', intOption('--max-rank', { min: 2 }), 15000)
+    .option('--max-rows <n>', 'vector files: read only the first N rows of each file (the most frequent words)', intOption('--max-rows'))
+    .option('--skip-bad', 'vector files: leave malformed rows out (and count them) instead of stopping')
+    .option('--lowercase', 'vector files: match keys and dictionary words case-insensitively')
+    .option('--norm <steps>', "vector files: normalisation of both sides before fitting: steps 'unit' and 'center', or 'none'", 'unit,center,unit')
+    .option('--keys-a <file>', 'vector files: keys of A, one per line (.npy default: <stem>.keys.txt; .safetensors default: its metadata)')
+    .option('--keys-b <file>', 'vector files: keys of B')
+    .option('--aligned <file>', "vector files: write A's vectors mapped into the shared space (format from the extension; B's side to <stem>.target<ext> when the method changes it)")
+    .action((fileA: string, fileB: string, o: AlignOpts, cmd: Command) => {
+      const npy = (f: string) => f.toLowerCase().endsWith('.npy');
+      if (!(npy(fileA) && npy(fileB)) || o.dict || o.keysA || o.keysB) {
+        const given = (name: string) => cmd.getOptionValueSource(name) !== 'default';
+        return alignVectors(fileA, fileB, { ...o, evalDict: given('eval') ? o.eval : undefined, kExplicit: given('k') });
+      }
       if (!(METHODS as readonly string[]).includes(o.method)) throw expected(`one of ${METHODS.join(', ')}`, '--method', o.method);
       if (o.metric !== 'cosine' && o.metric !== 'csls') throw expected("'cosine' or 'csls'", '--metric', o.metric);
       const method = o.method as Method;
