@@ -13,7 +13,11 @@ export interface SweepOptions extends Omit<PruneByActivationOptions, 'threshold'
   statsX?: Tensor;
   /** Precomputed statistics (then statsX is not used). */
   stats?: LayerStats[];
-  /** Measure single-sample predict latency (default true); `latencyReps` samples (default 200). */
+  /**
+   * Measure single-sample predict latency (default true): every model warmed up, then timed in
+   * interleaved rounds (so a slow moment of the machine hits all models alike); `latencyReps`
+   * timed calls per model (default 400).
+   */
   latency?: boolean;
   latencyReps?: number;
   /** Called after each row. */
@@ -31,7 +35,7 @@ export interface SweepRow {
   accuracy: number;
   /** Unpruned accuracy − this accuracy, in percentage points. */
   accuracyDrop: number;
-  /** Median single-sample predict time, µs (null when not measured). */
+  /** Single-sample predict time, µs: median over interleaved rounds (null when not measured). */
   latencyUs: number | null;
 }
 
@@ -71,8 +75,28 @@ export function predictLatencyUs(model: MLP, sample: Float32Array, reps = 200): 
   return times[reps >> 1]! * 1000;
 }
 
+/**
+ * Single-sample predict latency of several models, µs each, measured fairly: each model is warmed
+ * up, then `reps` calls per model are timed in rounds of ROUND calls, the models taking turns
+ * within every round; each model's figure is the median of its per-round means.
+ */
+export function interleavedLatencyUs(models: readonly MLP[], sample: Float32Array, reps = 400): number[] {
+  const ROUND = 10;
+  const rounds = Math.max(3, Math.ceil(reps / ROUND));
+  for (const m of models) for (let i = 0; i < 50; i++) m.predictOne(sample);
+  const perRound = models.map(() => new Float64Array(rounds));
+  for (let r = 0; r < rounds; r++) {
+    models.forEach((m, j) => {
+      const t0 = performance.now();
+      for (let i = 0; i < ROUND; i++) m.predictOne(sample);
+      perRound[j]![r] = (performance.now() - t0) / ROUND;
+    });
+  }
+  return perRound.map((t) => t.sort()[rounds >> 1]! * 1000);
+}
+
 export function sweep(mlp: MLP, x: Tensor, labels: ArrayLike<number>, opts: SweepOptions): SweepResult {
-  const { thresholds, statsX, latency = true, latencyReps = 200, onRow, stats: given, ...pruneOpts } = opts;
+  const { thresholds, statsX, latency = true, latencyReps = 400, onRow, stats: given, ...pruneOpts } = opts;
   if (!Array.isArray(thresholds) || thresholds.length === 0) throw expected('a non-empty array of thresholds', 'thresholds', thresholds);
   if (!Number.isInteger(latencyReps) || latencyReps < 1) throw expected('a positive integer', 'latencyReps', latencyReps);
   const xs = mlp.checkInput(x);
@@ -86,8 +110,9 @@ export function sweep(mlp: MLP, x: Tensor, labels: ArrayLike<number>, opts: Swee
     bytes: mlp.toSafetensors().length,
     accuracy: base,
     neurons: mlp.layerSizes().slice(1, -1),
-    latencyUs: latency ? predictLatencyUs(mlp, sample, latencyReps) : null,
+    latencyUs: null as number | null,
   };
+  const models: MLP[] = [];
   const rows: SweepRow[] = thresholds.map((threshold, i) => {
     const { model, report } = pruneByActivation(mlp, stats, { ...pruneOpts, threshold });
     const accuracy = model.evaluate(xs, labels).accuracy;
@@ -99,11 +124,17 @@ export function sweep(mlp: MLP, x: Tensor, labels: ArrayLike<number>, opts: Swee
       bytes: model.toSafetensors().length,
       accuracy,
       accuracyDrop: 100 * (base - accuracy),
-      latencyUs: latency ? predictLatencyUs(model, sample, latencyReps) : null,
+      latencyUs: null,
     };
+    if (latency) models.push(model);
     onRow?.(row, i);
     return row;
   });
+  if (latency) {
+    const [b, ...lat] = interleavedLatencyUs([mlp, ...models], sample, latencyReps);
+    baseline.latencyUs = b!;
+    rows.forEach((r, i) => (r.latencyUs = lat[i]!));
+  }
   return sweepResult(rows, {
     baseline,
     statistic: pruneOpts.statistic ?? 'mean',
