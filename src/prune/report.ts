@@ -170,8 +170,8 @@ export function sweepPlotSpec(input: PlotSeries[] | SweepResult, opts: PlotOptio
                 from: { data: `${name}_points` },
                 encode: { enter: { text: { signal: "'λ=' + datum.datum.lambda" }, fontSize: { value: 10 }, fill: { scale: 'color', field: 'datum.series' } } },
                 // Vega's label placement: each λ goes beside its point where it overlaps no other
-                // label, point or line; one with no free place is left out (its point keeps a tooltip).
-                transform: [{ type: 'label', size: [w, h], avoidMarks: [`${name}_line`], anchor: ['top', 'bottom', 'right', 'left', 'top-right', 'bottom-right', 'top-left', 'bottom-left'], offset: [3, 3, 3, 3, 2, 2, 2, 2] }],
+                // label or point; one with no free place is left out (its point keeps a tooltip).
+                transform: [{ type: 'label', size: [w, h], anchor: ['top', 'bottom', 'right', 'left', 'top-right', 'bottom-right', 'top-left', 'bottom-left'], offset: [3, 3, 3, 3, 2, 2, 2, 2] }],
               },
             ]
           : []),

@@ -16,7 +16,7 @@ export interface SweepOptions extends Omit<PruneByActivationOptions, 'threshold'
   /**
    * Measure single-sample predict latency (default true): every model warmed up, then timed in
    * interleaved rounds (so a slow moment of the machine hits all models alike); `latencyReps`
-   * timed calls per model (default 400).
+   * timed calls per model (default 1000).
    */
   latency?: boolean;
   latencyReps?: number;
@@ -78,25 +78,28 @@ export function predictLatencyUs(model: MLP, sample: Float32Array, reps = 200): 
 /**
  * Single-sample predict latency of several models, µs each, measured fairly: each model is warmed
  * up, then `reps` calls per model are timed in rounds of ROUND calls, the models taking turns
- * within every round; each model's figure is the median of its per-round means.
+ * within every round (starting with a different one each round, so none is always first after
+ * another's weights filled the caches); each model's figure is the median of its per-round means.
  */
-export function interleavedLatencyUs(models: readonly MLP[], sample: Float32Array, reps = 400): number[] {
-  const ROUND = 10;
+export function interleavedLatencyUs(models: readonly MLP[], sample: Float32Array, reps = 1000): number[] {
+  const ROUND = 5;
   const rounds = Math.max(3, Math.ceil(reps / ROUND));
   for (const m of models) for (let i = 0; i < 50; i++) m.predictOne(sample);
   const perRound = models.map(() => new Float64Array(rounds));
   for (let r = 0; r < rounds; r++) {
-    models.forEach((m, j) => {
+    for (let k = 0; k < models.length; k++) {
+      const j = (r + k) % models.length;
+      const m = models[j]!;
       const t0 = performance.now();
       for (let i = 0; i < ROUND; i++) m.predictOne(sample);
       perRound[j]![r] = (performance.now() - t0) / ROUND;
-    });
+    }
   }
   return perRound.map((t) => t.sort()[rounds >> 1]! * 1000);
 }
 
 export function sweep(mlp: MLP, x: Tensor, labels: ArrayLike<number>, opts: SweepOptions): SweepResult {
-  const { thresholds, statsX, latency = true, latencyReps = 400, onRow, stats: given, ...pruneOpts } = opts;
+  const { thresholds, statsX, latency = true, latencyReps = 1000, onRow, stats: given, ...pruneOpts } = opts;
   if (!Array.isArray(thresholds) || thresholds.length === 0) throw expected('a non-empty array of thresholds', 'thresholds', thresholds);
   if (!Number.isInteger(latencyReps) || latencyReps < 1) throw expected('a positive integer', 'latencyReps', latencyReps);
   const xs = mlp.checkInput(x);

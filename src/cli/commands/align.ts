@@ -118,8 +118,8 @@ export function register(program: Command): void {
       const half = Math.floor(A.rows / 2);
       const [fs, fe] = o.fit !== undefined ? parseRange(o.fit, A.rows, '--fit') : [0, half];
       const [es, ee] = o.eval !== undefined ? parseRange(o.eval, A.rows, '--eval') : o.fit !== undefined && fe < A.rows ? [fe, A.rows] : [half, A.rows];
-      if (fe - fs < 2) throw new DataError(`The fit range ${fs}:${fe}${o.fit === undefined ? ' (the first half, by default)' : ''} selects ${fe - fs} of ${A.rows} rows; at least 2 are needed (--fit)`);
-      if (ee - es < 1) throw new DataError(`The eval range ${es}:${ee}${o.eval === undefined ? ' (by default)' : ''} selects no rows of ${A.rows} (--eval)`);
+      if (fe - fs < 2) throw new DataError(`The fit range ${o.fit ?? `${fs}:${fe} (the first half, by default)`} selects ${fe - fs} of ${A.rows} rows; at least 2 are needed (--fit)`);
+      if (ee - es < 1) throw new DataError(`The eval range ${o.eval ?? `${es}:${ee} (by default)`} selects no rows of ${A.rows} (--eval)`);
       const Af = sliceSpace(A, fs, fe);
       const Bf = sliceSpace(B, fs, fe);
       const Ae = sliceSpace(A, es, ee);
