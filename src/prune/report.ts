@@ -205,7 +205,7 @@ export function sweepPlotSpec(input: PlotSeries[] | SweepResult, opts: PlotOptio
   };
 }
 
-/** The sweep plot as SVG text (Vega, rendered headless; no browser or canvas needed). */
+/** The sweep plot as SVG text (Vega, rendered headless in Node; text measured with the `canvas` package). */
 export async function sweepSvg(input: PlotSeries[] | SweepResult, opts: PlotOptions = {}): Promise<string> {
   const vega = await import('vega');
   const view = new vega.View(vega.parse(sweepPlotSpec(input, opts) as unknown as import('vega').Spec), { renderer: 'none' });
