@@ -39,7 +39,7 @@ export type { PruneByActivationOptions, ActivationPruneReport, ReconstructOption
 export { lnStructured, lnStructuredMask, pruneStructured, roundHalfEven } from './prune/structured.js';
 export type { LnStructuredOptions, LnStructuredMask, PruneStructuredOptions, StructuredPruneReport } from './prune/structured.js';
 export type { PruneReport } from './prune/shrink.js';
-export { sweep, predictLatencyUs, interleavedLatencyUs } from './prune/sweep.js';
+export { sweep, sweeps, predictLatencyUs, interleavedLatencyUs } from './prune/sweep.js';
 export type { SweepOptions, SweepRow, SweepResult, SweepMeta } from './prune/sweep.js';
 export { sweepTable, sweepSvg, sweepPlotSpec, svgToPng, plotSeries, describeResult } from './prune/report.js';
 export type { PlotSeries, PlotOptions } from './prune/report.js';

@@ -3,7 +3,7 @@ import { MLP } from '../src/nn/mlp.js';
 import { plotSeries, svgToPng, sweepPlotSpec, sweepSvg, sweepTable } from '../src/prune/report.js';
 import { pruneByActivation } from '../src/prune/activation.js';
 import { activationStats } from '../src/prune/stats.js';
-import { interleavedLatencyUs, sweep } from '../src/prune/sweep.js';
+import { interleavedLatencyUs, sweep, sweeps } from '../src/prune/sweep.js';
 import { Tensor } from '../src/tensor.js';
 
 const mlp = MLP.create({ sizes: [16, 24, 12, 4], seed: 21 });
@@ -97,6 +97,21 @@ describe('sweep plot (Vega)', () => {
     expect(Array.from(png.subarray(0, 8))).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
     const width = new DataView(png.buffer, png.byteOffset).getUint32(16);
     expect(width).toBeGreaterThan(800);
+  });
+});
+
+describe('sweeps', () => {
+  it('runs each sweep as sweep() does and measures every model in the same rounds', () => {
+    const list = [{ thresholds: [0, 0.1] }, { thresholds: [1, 0.8], statistic: 'apoz' as const }];
+    const both = sweeps(mlp, x, labels, list, { latencyReps: 20 });
+    expect(both).toHaveLength(2);
+    both.forEach((r, k) => {
+      const alone = sweep(mlp, x, labels, { ...list[k]!, latency: false });
+      expect(r.rows.map((row) => ({ ...row, latencyUs: null }))).toEqual([...alone.rows]);
+      expect(r.rows.every((row) => row.latencyUs! > 0)).toBe(true);
+    });
+    expect(both[0]!.baseline.latencyUs).toBe(both[1]!.baseline.latencyUs); // measured once, shared
+    expect(sweeps(mlp, x, labels, list, { latency: false })[0]!.rows[0]!.latencyUs).toBeNull();
   });
 });
 

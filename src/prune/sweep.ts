@@ -20,8 +20,8 @@ export interface SweepOptions extends Omit<PruneByActivationOptions, 'threshold'
    */
   latency?: boolean;
   latencyReps?: number;
-  /** Called after each row. */
-  onRow?: (row: SweepRow, index: number) => void;
+  /** Called after each row, with the pruned model. */
+  onRow?: (row: SweepRow, index: number, model: MLP) => void;
 }
 
 export interface SweepRow {
@@ -130,7 +130,7 @@ export function sweep(mlp: MLP, x: Tensor, labels: ArrayLike<number>, opts: Swee
       latencyUs: null,
     };
     if (latency) models.push(model);
-    onRow?.(row, i);
+    onRow?.(row, i, model);
     return row;
   });
   if (latency) {
@@ -146,4 +146,34 @@ export function sweep(mlp: MLP, x: Tensor, labels: ArrayLike<number>, opts: Swee
     reconstruct: !!pruneOpts.reconstruct,
     finetuneEpochs: pruneOpts.finetune?.epochs ?? 0,
   });
+}
+
+/**
+ * Several sweeps of one model (e.g. one per statistic) whose latencies are measured together:
+ * every pruned model of every sweep and the unpruned one take turns in the same interleaved
+ * rounds, so the sweeps' latency columns can be compared with each other.
+ */
+export function sweeps(mlp: MLP, x: Tensor, labels: ArrayLike<number>, list: readonly SweepOptions[], opts: { latency?: boolean; latencyReps?: number } = {}): SweepResult[] {
+  const { latency = true, latencyReps = 1000 } = opts;
+  const models: MLP[][] = list.map(() => []);
+  const results = list.map((o, k) =>
+    sweep(mlp, x, labels, {
+      ...o,
+      latency: false,
+      onRow: (row, i, model) => {
+        if (latency) models[k]!.push(model);
+        o.onRow?.(row, i, model);
+      },
+    }),
+  );
+  if (latency) {
+    const xs = mlp.checkInput(x);
+    const [base, ...lat] = interleavedLatencyUs([mlp, ...models.flat()], xs.data.slice(0, xs.cols), latencyReps);
+    let j = 0;
+    for (const r of results) {
+      r.baseline.latencyUs = base!;
+      for (const row of r) row.latencyUs = lat[j++]!;
+    }
+  }
+  return results;
 }

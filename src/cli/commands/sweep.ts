@@ -7,7 +7,7 @@ import { loadDataset } from '../../io/datasets.js';
 import { MLP } from '../../nn/mlp.js';
 import { describeResult, plotSeries, svgToPng, sweepSvg, sweepTable } from '../../prune/report.js';
 import { type Statistic, activationStats } from '../../prune/stats.js';
-import { type SweepResult, sweep } from '../../prune/sweep.js';
+import { type SweepResult, type SweepRow, sweeps } from '../../prune/sweep.js';
 import { expected } from '../../errors.js';
 import { type PruneCliOptions, addPruneOptions, checkThreshold, statisticsOption } from '../prune/common.js';
 import { checkOutputs, numberListOption, printJson, writeOutput } from '../util.js';
@@ -45,19 +45,22 @@ export function register(program: Command): void {
     const model = MLP.fromSafetensors(file);
     const ds = loadDataset(o.data);
     const stats = activationStats(model, o.statsLimit ? ds.train.x.sliceRows(0, o.statsLimit) : ds.train.x);
-    const results: SweepResult[] = o.statistic.map((statistic) =>
-      sweep(model, ds.test.x, ds.test.labels, {
+    const results: SweepResult[] = sweeps(
+      model,
+      ds.test.x,
+      ds.test.labels,
+      o.statistic.map((statistic) => ({
         thresholds: o.thresholds ?? DEFAULT_THRESHOLDS[statistic],
         stats,
         statistic,
         relative: !!o.relative,
         compensateBias: !!o.compensateBias,
-        latency: o.latency,
         ...(o.reconstruct ? { reconstruct: { x: ds.train.x.sliceRows(0, o.calib), ridge: o.ridge } } : {}),
-        onRow: (r) => {
+        onRow: (r: SweepRow) => {
           if (!o.json && process.stderr.isTTY) process.stderr.write(`${statistic} λ=${r.threshold}: ${r.paramsRemovedPct.toFixed(1)}% removed, accuracy ${(100 * r.accuracy).toFixed(2)}%\n`);
         },
-      }),
+      })),
+      { latency: o.latency },
     );
     const where = `${model.layerSizes().join('-')} on '${o.data}' (${ds.test.x.rows} test images)`;
     if (o.plot) {
@@ -75,7 +78,7 @@ export function register(program: Command): void {
       console.log(`${i ? '\n' : ''}${file}: ${model.layerSizes().join('-')}, statistic: ${describeResult(r)}; statistics on ${stats[0]!.count} training images, accuracy on ${ds.test.x.rows} test images of '${o.data}'`);
       console.log(sweepTable(r));
     });
-    if (o.latency) console.log('predict µs: predictOne on one image, each model warmed up, median of interleaved rounds');
+    if (o.latency) console.log(`predict µs: predictOne on one image, each model warmed up, median of rounds in which all ${results.length > 1 ? 'sweeps’ ' : ''}models take turns`);
     if (o.plot) console.log(`wrote ${o.plot}`);
     if (o.out) console.log(`wrote ${o.out}`);
   });
