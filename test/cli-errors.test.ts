@@ -71,7 +71,7 @@ describe('output paths are checked before any work', () => {
       ['/proc/x', /Cannot write \/proc\/x(\.svg)?: files cannot be created in \/proc/],
       ['somedir', /Cannot write somedir(\.svg)?: it is a directory/],
       [join('afile', 'x.safetensors'), /is not a directory/],
-      [join('nodir', 'x.safetensors'), /its directory .*nodir does not exist/],
+      [join('nodir', 'x.safetensors'), /its directory does not exist: .*nodir/],
     ];
     for (const [path, msg] of cases) {
       // --data fashion-mnist is not installed here: had the work started, that error would come first

@@ -64,7 +64,7 @@ function whyNot(path: string, err: unknown): string {
           return false;
         }
       })();
-      return exists ? `files cannot be created in ${dir}` : `its directory ${dir} does not exist`;
+      return exists ? `files cannot be created in ${dir}` : `its directory does not exist: ${dir}`;
     }
     default:
       return e.code ?? String(err);

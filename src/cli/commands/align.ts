@@ -55,7 +55,7 @@ export function parseRange(v: string, n: number, name: string): [number, number]
   const fix = (s: string, dflt: number) => {
     if (s === '') return dflt;
     const x = Number(s);
-    if (x > n || x < -n) throw new DataError(`${name} ${v} reaches row ${x} but the embeddings have ${n} rows (use ${name} ${x < 0 ? `-${n}` : n === 0 ? '0' : String(n)} or less)`);
+    if (x > n || x < -n) throw new DataError(`${name} ${v} reaches row ${x} but the embeddings have ${n} rows (bounds go from -${n} to ${n})`);
     return x < 0 ? n + x : x;
   };
   const s = fix(m[1]!, 0);
