@@ -2,7 +2,7 @@
 // table, JSON and a plot (SVG or PNG). Several statistics (`--statistic mean,apoz`) give one sweep
 // each, drawn in one plot.
 import { extname } from 'node:path';
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { loadDataset } from '../../io/datasets.js';
 import { MLP } from '../../nn/mlp.js';
 import { describeResult, plotSeries, svgToPng, sweepSvg, sweepTable } from '../../prune/report.js';
@@ -32,7 +32,7 @@ export function register(program: Command): void {
     .command('sweep')
     .description('prune at each λ and report neurons, parameters, bytes, accuracy, drop and latency (table, JSON, SVG/PNG plot)')
     .argument('<model>', 'the model file (.safetensors)')
-    .option('--statistic <names>', 'mean, meanAbs or apoz; several, comma-separated, give one sweep each in one plot', statisticsOption, ['mean'] as Statistic[])
+    .addOption(new Option('--statistic <names>', 'mean, meanAbs or apoz; several, comma-separated, give one sweep each in one plot').argParser(statisticsOption).default(['mean'] as Statistic[], 'mean'))
     .option('--thresholds <list>', 'comma-separated λ values for every statistic (default: mean/meanAbs 0,0.01,0.02,0.05,0.1,0.15,0.2,0.3; apoz 1,0.99,0.97,0.95,0.9,0.85,0.8,0.7,0.6)', numberListOption('--thresholds', { min: 0 }))
     .option('--plot <file>', 'write a plot of accuracy, size and latency vs % parameters removed (.svg or .png)')
     .option('--out <file.json>', 'write the result as JSON')
