@@ -5,6 +5,7 @@
 #include "args.h"
 #include "bindings.h"
 #include "gemm.h"
+#include "signatures.h"
 
 namespace trimnet_native {
 
@@ -26,13 +27,15 @@ static Napi::Value Info(const Napi::CallbackInfo& info) {
 }
 
 static Napi::Value SetThreads(const Napi::CallbackInfo& info) {
+  checkArity(info, kSetThreads);
   trimnet::set_num_threads(argInt(info, 0, "threads", 0, 1024));
   return info.Env().Undefined();
 }
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
-  exports.Set("info", Napi::Function::New(env, Info, "info"));
-  exports.Set("setThreads", Napi::Function::New(env, SetThreads, "setThreads"));
+  exports.Set("signatures", Napi::Object::New(env));
+  exportFunction(env, exports, exports, kInfo, Info);
+  exportFunction(env, exports, exports, kSetThreads, SetThreads);
   registerGemm(env, exports);
   registerSvd(env, exports);
   registerDense64(env, exports);

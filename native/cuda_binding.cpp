@@ -22,6 +22,8 @@
 
 #include "args.h"
 #include "cuda_kernels.h"
+#include "errors.h"
+#include "signatures.h"
 #endif
 
 namespace trimnet_native {
@@ -44,9 +46,10 @@ struct CudaData {
   Napi::FunctionReference ctor;
 };
 
-[[noreturn]] void rethrow(Napi::Env env, const std::exception& e) { throw Napi::Error::New(env, e.what()); }
+[[noreturn]] void rethrow(Napi::Env env, const std::exception& e) { throw nativeError(env, e, ""); }
 
-// Runs fn, turning CudaError and other std exceptions into JS errors (Napi::Error passes through).
+// Runs fn, turning CudaError and other std exceptions into JS errors with a code (native/errors.h;
+// Napi::Error passes through).
 template <typename F>
 auto guard(Napi::Env env, F&& fn) -> decltype(fn()) {
   try {
@@ -60,7 +63,7 @@ auto guard(Napi::Env env, F&& fn) -> decltype(fn()) {
 
 void requireDevice(Napi::Env env) {
   const std::string& s = tc::status();
-  if (s != "ok") throw Napi::Error::New(env, "CUDA is not available: " + s);
+  if (s != "ok") throw codedError(env, "CUDA is not available: " + s, "E_CUDA");
 }
 
 class DeviceBuffer : public Napi::ObjectWrap<DeviceBuffer> {
@@ -195,10 +198,9 @@ struct GemmBaton {
   Pinned a, b, c, bias;
 };
 
-std::unique_ptr<GemmBaton> parseGemm(const Napi::CallbackInfo& info) {
+std::unique_ptr<GemmBaton> parseGemm(const Napi::CallbackInfo& info, const Signature& sig) {
   Napi::Env env = info.Env();
-  if (info.Length() != 14)
-    throw Napi::TypeError::New(env, "cuda.gemm expects 14 arguments, received " + std::to_string(info.Length()));
+  checkArity(info, sig);
   auto baton = std::make_unique<GemmBaton>();
   tc::HostGemm& g = baton->g;
   const GemmSizes z = argGemmSizes(info);
@@ -226,7 +228,7 @@ std::unique_ptr<GemmBaton> parseGemm(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value Gemm(const Napi::CallbackInfo& info) {
-  auto baton = parseGemm(info);
+  auto baton = parseGemm(info, kCudaGemm);
   guard(info.Env(), [&] {
     tc::gemm_host(baton->g);
     return 0;
@@ -253,7 +255,8 @@ class Worker : public Napi::AsyncWorker {
     try {
       work_(*baton_);
     } catch (const std::exception& e) {
-      SetError(e.what());
+      caught_.keep(e, "");
+      SetError(caught_.message);
     }
   }
   void OnOK() override {
@@ -263,10 +266,11 @@ class Worker : public Napi::AsyncWorker {
   }
   void OnError(const Napi::Error& e) override {
     baton_.reset();
-    deferred_.Reject(e.Value());
+    deferred_.Reject(caught_.attach(e));
   }
 
  private:
+  CaughtError caught_;
   std::unique_ptr<Baton> baton_;
   Work work_;
   Done done_;
@@ -284,14 +288,13 @@ Napi::Value queue(Napi::Env env, const char* name, std::unique_ptr<Baton> baton,
 
 Napi::Value GemmAsync(const Napi::CallbackInfo& info) {
   return queue<GemmBaton>(
-      info.Env(), "trimnet.cuda.gemmAsync", parseGemm(info), [](GemmBaton& b) { tc::gemm_host(b.g); },
+      info.Env(), "trimnet.cuda.gemmAsync", parseGemm(info, kCudaGemmAsync), [](GemmBaton& b) { tc::gemm_host(b.g); },
       [](Napi::Env env, GemmBaton&) -> Napi::Value { return env.Undefined(); });
 }
 
 Napi::Value ColStats(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() != 10)
-    throw Napi::TypeError::New(env, "cuda.colStats expects 10 arguments, received " + std::to_string(info.Length()));
+  checkArity(info, kCudaColStats);
   const ColStatsArgs c = argColStats(info, trimnet::ACT_COUNT);
   Pinned x;
   argOperand(info, 0, "x", c.size, x);
@@ -313,10 +316,9 @@ struct SvdBaton {
   tc::SvdStats stats;
 };
 
-std::unique_ptr<SvdBaton> parseSvd(const Napi::CallbackInfo& info) {
+std::unique_ptr<SvdBaton> parseSvd(const Napi::CallbackInfo& info, const Signature& sig) {
   Napi::Env env = info.Env();
-  if (info.Length() != 3)
-    throw Napi::TypeError::New(env, "cuda.svd expects 3 arguments, received " + std::to_string(info.Length()));
+  checkArity(info, sig);
   auto b = std::make_unique<SvdBaton>();
   b->m = argDim(info, 1, "m");
   b->n = argDim(info, 2, "n");
@@ -349,7 +351,7 @@ Napi::Value svdResult(Napi::Env env, SvdBaton& b) {
 }
 
 Napi::Value Svd(const Napi::CallbackInfo& info) {
-  auto b = parseSvd(info);
+  auto b = parseSvd(info, kCudaSvd);
   guard(info.Env(), [&] {
     svdWork(*b);
     return 0;
@@ -358,12 +360,11 @@ Napi::Value Svd(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value SvdAsync(const Napi::CallbackInfo& info) {
-  return queue<SvdBaton>(info.Env(), "trimnet.cuda.svdAsync", parseSvd(info), svdWork, svdResult);
+  return queue<SvdBaton>(info.Env(), "trimnet.cuda.svdAsync", parseSvd(info, kCudaSvdAsync), svdWork, svdResult);
 }
 
 Napi::Value Upload(const Napi::CallbackInfo& info) {
-  if (info.Length() != 1)
-    throw Napi::TypeError::New(info.Env(), "cuda.upload expects 1 argument, received " + std::to_string(info.Length()));
+  checkArity(info, kCudaUpload);
   return dataOf(info)->ctor.New({info[0]});
 }
 
@@ -401,15 +402,15 @@ void registerCuda(Napi::Env env, Napi::Object exports) {
 
   Napi::Object cuda = Napi::Object::New(env);
   cuda.Set("DeviceBuffer", ctor);
-  auto fn = [&](const char* name, Napi::Function::Callback cb) { cuda.Set(name, Napi::Function::New(env, cb, name, data)); };
-  fn("gemm", Gemm);
-  fn("gemmAsync", GemmAsync);
-  fn("colStats", ColStats);
-  fn("svd", Svd);
-  fn("svdAsync", SvdAsync);
-  fn("upload", Upload);
-  fn("deviceInfo", DeviceInfoJs);
-  fn("stats", Stats);
+  auto fn = [&](const Signature& sig, Napi::Function::Callback cb) { exportFunction(env, exports, cuda, sig, cb, data); };
+  fn(kCudaGemm, Gemm);
+  fn(kCudaGemmAsync, GemmAsync);
+  fn(kCudaColStats, ColStats);
+  fn(kCudaSvd, Svd);
+  fn(kCudaSvdAsync, SvdAsync);
+  fn(kCudaUpload, Upload);
+  fn(kCudaDeviceInfo, DeviceInfoJs);
+  fn(kCudaStats, Stats);
   exports.Set("cuda", cuda);
 }
 

@@ -8,13 +8,13 @@
 #include "args.h"
 #include "bindings.h"
 #include "dense64.h"
+#include "signatures.h"
 
 namespace trimnet_native {
 
 static Napi::Value Cholesky64(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() != 3)
-    throw Napi::TypeError::New(env, "cholesky64 expects 3 arguments (A, n, minPivot), received " + std::to_string(info.Length()));
+  checkArity(info, kCholesky64);
   const int64_t n = argDim(info, 1, "n");
   auto a = argArray<double>(info, 0, "A", checkedMul(env, n, n, "n*n"));
   const double min_pivot = argNumber(info, 2, "minPivot");
@@ -30,8 +30,7 @@ static Napi::Value Cholesky64(const Napi::CallbackInfo& info) {
 
 static Napi::Value SolveLower64(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() != 5)
-    throw Napi::TypeError::New(env, "solveLower64 expects 5 arguments (L, n, X, k, transposed), received " + std::to_string(info.Length()));
+  checkArity(info, kSolveLower64);
   const int64_t n = argDim(info, 1, "n");
   const int64_t k = argDim(info, 3, "k");
   const int64_t nn = checkedMul(env, n, n, "n*n"), nk = checkedMul(env, n, k, "n*k");
@@ -47,8 +46,8 @@ static Napi::Value SolveLower64(const Napi::CallbackInfo& info) {
 }
 
 void registerDense64(Napi::Env env, Napi::Object exports) {
-  exports.Set("cholesky64", Napi::Function::New(env, Cholesky64, "cholesky64"));
-  exports.Set("solveLower64", Napi::Function::New(env, SolveLower64, "solveLower64"));
+  exportFunction(env, exports, exports, kCholesky64, Cholesky64);
+  exportFunction(env, exports, exports, kSolveLower64, SolveLower64);
 }
 
 }  // namespace trimnet_native

@@ -4,18 +4,19 @@
 #include "args.h"
 #include "bindings.h"
 #include "finite.h"
+#include "signatures.h"
 
 namespace trimnet_native {
 
 static Napi::Value FirstNonFinite(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() != 1) throw Napi::TypeError::New(env, "firstNonFinite expects 1 argument (x), received " + std::to_string(info.Length()));
+  checkArity(info, kFirstNonFinite);
   auto x = argArray<float>(info, 0, "x", 0);
   return Napi::Number::New(env, double(trimnet::first_non_finite(x.Data(), int64_t(x.ElementLength()))));
 }
 
 void registerFinite(Napi::Env env, Napi::Object exports) {
-  exports.Set("firstNonFinite", Napi::Function::New(env, FirstNonFinite, "firstNonFinite"));
+  exportFunction(env, exports, exports, kFirstNonFinite, FirstNonFinite);
 }
 
 }  // namespace trimnet_native

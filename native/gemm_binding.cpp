@@ -7,7 +7,9 @@
 
 #include "args.h"
 #include "bindings.h"
+#include "errors.h"
 #include "gemm.h"
+#include "signatures.h"
 
 namespace trimnet_native {
 
@@ -21,7 +23,7 @@ struct GemmBaton {
 // on the JS stack for its whole duration, and references cost more than a small GEMM).
 static std::unique_ptr<GemmBaton> parseGemm(const Napi::CallbackInfo& info, bool pin) {
   Napi::Env env = info.Env();
-  if (info.Length() != 13) throw Napi::TypeError::New(env, "gemm expects 13 arguments, received " + std::to_string(info.Length()));
+  checkArity(info, pin ? kGemmAsync : kGemm);
   auto baton = std::make_unique<GemmBaton>();
   trimnet::GemmParams& p = baton->p;
   const GemmSizes z = argGemmSizes(info);
@@ -58,7 +60,7 @@ static Napi::Value Gemm(const Napi::CallbackInfo& info) {
   try {
     trimnet::gemm(baton->p);
   } catch (const std::exception& e) {  // e.g. std::bad_alloc for the packing workspace
-    throw Napi::Error::New(info.Env(), std::string("gemm failed: ") + e.what());
+    throw nativeError(info.Env(), e, "gemm failed: ");
   }
   return info.Env().Undefined();
 }
@@ -74,13 +76,15 @@ class GemmWorker : public Napi::AsyncWorker {
     try {
       trimnet::gemm(baton_->p);
     } catch (const std::exception& e) {
-      SetError(e.what());
+      caught_.keep(e, "gemm failed: ");
+      SetError(caught_.message);
     }
   }
   void OnOK() override { deferred_.Resolve(Env().Undefined()); }
-  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
+  void OnError(const Napi::Error& e) override { deferred_.Reject(caught_.attach(e)); }
 
  private:
+  CaughtError caught_;
   std::unique_ptr<GemmBaton> baton_;
   Napi::Promise::Deferred deferred_;
 };
@@ -96,21 +100,21 @@ static Napi::Value GemmAsync(const Napi::CallbackInfo& info) {
 
 static Napi::Value ColStats(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() != 10) throw Napi::TypeError::New(env, "colStats expects 10 arguments, received " + std::to_string(info.Length()));
+  checkArity(info, kColStats);
   const ColStatsArgs c = argColStats(info, trimnet::ACT_COUNT);
   auto x = argArray<float>(info, 0, "x", c.size);
   try {
     trimnet::col_stats(x.Data(), c.rows, c.cols, c.act, c.slope, c.sum, c.sum_abs, c.zeros, c.max, c.write_back);
   } catch (const std::exception& e) {
-    throw Napi::Error::New(env, std::string("colStats failed: ") + e.what());
+    throw nativeError(env, e, "colStats failed: ");
   }
   return env.Undefined();
 }
 
 void registerGemm(Napi::Env env, Napi::Object exports) {
-  exports.Set("gemm", Napi::Function::New(env, Gemm, "gemm"));
-  exports.Set("gemmAsync", Napi::Function::New(env, GemmAsync, "gemmAsync"));
-  exports.Set("colStats", Napi::Function::New(env, ColStats, "colStats"));
+  exportFunction(env, exports, exports, kGemm, Gemm);
+  exportFunction(env, exports, exports, kGemmAsync, GemmAsync);
+  exportFunction(env, exports, exports, kColStats, ColStats);
 }
 
 }  // namespace trimnet_native

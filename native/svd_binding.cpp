@@ -10,6 +10,8 @@
 
 #include "args.h"
 #include "bindings.h"
+#include "errors.h"
+#include "signatures.h"
 #include "svd.h"
 
 namespace trimnet_native {
@@ -30,9 +32,9 @@ struct SvdBaton {
   }
 };
 
-static std::unique_ptr<SvdBaton> parseSvd(const Napi::CallbackInfo& info) {
+static std::unique_ptr<SvdBaton> parseSvd(const Napi::CallbackInfo& info, const Signature& sig) {
   Napi::Env env = info.Env();
-  if (info.Length() != 4) throw Napi::TypeError::New(env, "svd expects 4 arguments (A, m, n, full), received " + std::to_string(info.Length()));
+  checkArity(info, sig);
   auto baton = std::make_unique<SvdBaton>();
   baton->m = argDim(info, 1, "m");
   baton->n = argDim(info, 2, "n");
@@ -63,11 +65,11 @@ static Napi::Object result(Napi::Env env, const SvdBaton& b) {
 }
 
 static Napi::Value Svd(const Napi::CallbackInfo& info) {
-  auto baton = parseSvd(info);
+  auto baton = parseSvd(info, kSvd);
   try {
     baton->run();
   } catch (const std::exception& e) {
-    throw Napi::Error::New(info.Env(), e.what());
+    throw nativeError(info.Env(), e, "");
   }
   return result(info.Env(), *baton);
 }
@@ -83,19 +85,21 @@ class SvdWorker : public Napi::AsyncWorker {
     try {
       baton_->run();
     } catch (const std::exception& e) {
-      SetError(e.what());
+      caught_.keep(e, "");
+      SetError(caught_.message);
     }
   }
   void OnOK() override { deferred_.Resolve(result(Env(), *baton_)); }
-  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
+  void OnError(const Napi::Error& e) override { deferred_.Reject(caught_.attach(e)); }
 
  private:
+  CaughtError caught_;
   std::unique_ptr<SvdBaton> baton_;
   Napi::Promise::Deferred deferred_;
 };
 
 static Napi::Value SvdAsync(const Napi::CallbackInfo& info) {
-  auto baton = parseSvd(info);
+  auto baton = parseSvd(info, kSvdAsync);
   auto* worker = new SvdWorker(info.Env(), std::move(baton));  // owned by the libuv queue: deletes itself
   Napi::Promise promise = worker->Promise();
   worker->Queue();
@@ -103,8 +107,8 @@ static Napi::Value SvdAsync(const Napi::CallbackInfo& info) {
 }
 
 void registerSvd(Napi::Env env, Napi::Object exports) {
-  exports.Set("svd", Napi::Function::New(env, Svd, "svd"));
-  exports.Set("svdAsync", Napi::Function::New(env, SvdAsync, "svdAsync"));
+  exportFunction(env, exports, exports, kSvd, Svd);
+  exportFunction(env, exports, exports, kSvdAsync, SvdAsync);
 }
 
 }  // namespace trimnet_native

@@ -5,6 +5,8 @@ export type TrimnetErrorCode =
   | 'E_SHAPE' // shapes do not fit together
   | 'E_ARG' // an argument is out of range or of the wrong type
   | 'E_BACKEND' // a backend is unavailable or failed
+  | 'E_OOM' // native code could not allocate memory (host or device)
+  | 'E_CUDA' // the CUDA runtime or driver reported an error
   | 'E_FORMAT' // a file is malformed (safetensors, npy, idx)
   | 'E_IO' // a file could not be read or written
   | 'E_DATA' // data is unusable (NaN, missing dataset)
@@ -34,9 +36,25 @@ export class ArgumentError extends TrimnetError {
 }
 
 export class BackendError extends TrimnetError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('E_BACKEND', message, options);
+  constructor(message: string, options?: { cause?: unknown }, code: 'E_BACKEND' | 'E_OOM' | 'E_CUDA' = 'E_BACKEND') {
+    super(code, message, options);
     this.name = 'BackendError';
+  }
+}
+
+/** Native code could not allocate what the call needs (std::bad_alloc, cudaErrorMemoryAllocation). */
+export class OutOfMemory extends BackendError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options, 'E_OOM');
+    this.name = 'OutOfMemory';
+  }
+}
+
+/** The CUDA runtime or driver failed (the message names the call, file and line). */
+export class CudaError extends BackendError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options, 'E_CUDA');
+    this.name = 'CudaError';
   }
 }
 

@@ -2,7 +2,7 @@
 
 export { Tensor, shapeStr } from './tensor.js';
 export type { Shape } from './tensor.js';
-export { TrimnetError, ShapeError, ArgumentError, BackendError, FormatError, DataError, SpaceError } from './errors.js';
+export { TrimnetError, ShapeError, ArgumentError, BackendError, OutOfMemory, CudaError, FormatError, DataError, SpaceError } from './errors.js';
 export type { TrimnetErrorCode } from './errors.js';
 export { setBackend, getBackend, availableBackends, tryBackend } from './backend/registry.js';
 export type { BackendAvailability } from './backend/registry.js';
@@ -30,8 +30,8 @@ export { Adam, Sgd } from './nn/optim.js';
 export type { Optimizer, AdamOptions, SgdOptions } from './nn/optim.js';
 export { softmaxCrossEntropy } from './nn/loss.js';
 export * from './align/index.js';
-export { cholesky, solveSPD, solveTriangular, symmetricEigen, inverseSqrtSPD, qr, JACOBI_MAX_N } from './linalg.js';
-export type { SymmetricEigen } from './linalg.js';
+export { cholesky, solveSPD, solveTriangular, symmetricEigen, inverseSqrtSPD, qr, JACOBI_MAX_N } from './linalg/solvers.js';
+export type { SymmetricEigen } from './linalg/solvers.js';
 export { activationStats, mergeLayerStats, statsToJson, statsFromJson, STATISTICS } from './prune/stats.js';
 export type { LayerStats, Statistic, StatsJson, ActivationStatsOptions } from './prune/stats.js';
 export { pruneByActivation, reconstructLayers, findThreshold } from './prune/activation.js';
@@ -39,6 +39,7 @@ export type { PruneByActivationOptions, ActivationPruneReport, ReconstructOption
 export { lnStructured, lnStructuredMask, pruneStructured, roundHalfEven } from './prune/structured.js';
 export type { LnStructuredOptions, LnStructuredMask, PruneStructuredOptions, StructuredPruneReport } from './prune/structured.js';
 export type { PruneReport } from './prune/shrink.js';
+export { NeuronSelection } from './prune/selection.js';
 export { sweep, sweeps, predictLatencyUs, interleavedLatencyUs } from './prune/sweep.js';
 export type { SweepOptions, SweepRow, SweepResult, SweepMeta } from './prune/sweep.js';
 export { sweepTable, sweepSvg, sweepPlotSpec, svgToPng, plotSeries, describeResult } from './prune/report.js';

@@ -1,6 +1,6 @@
 // Tensor-level operations on top of the current backend.
 
-import { getBackend, svdBackend } from './backend/registry.js';
+import { getBackend } from './backend/registry.js';
 import type { Activation } from './backend/types.js';
 import { ShapeError, expected } from './errors.js';
 import { Tensor, shapeStr } from './tensor.js';
@@ -89,14 +89,14 @@ function toSvd(r: { U: Float32Array; S: Float32Array; V: Float32Array }, m: numb
 export function svd(a: Tensor, opts: { full?: boolean } = {}): Svd {
   const [m, n] = svdCheck(a);
   const full = opts.full ?? false;
-  const b = svdBackend();
-  return toSvd(b.svd!(a.data, m, n, full), m, n, full);
+  const b = getBackend();
+  return toSvd(b.svd(a.data, m, n, full), m, n, full);
 }
 
 /** svd off the event loop (on the native backends). */
 export async function svdAsync(a: Tensor, opts: { full?: boolean } = {}): Promise<Svd> {
   const [m, n] = svdCheck(a);
   const full = opts.full ?? false;
-  const b = svdBackend();
-  return toSvd(await b.svdAsync!(a.data, m, n, full), m, n, full);
+  const b = getBackend();
+  return toSvd(await b.svdAsync(a.data, m, n, full), m, n, full);
 }

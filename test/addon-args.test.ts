@@ -2,10 +2,14 @@
 // and throws a clear JS error instead of touching memory it was not given. These tests call the
 // addon directly, past the TypeScript checks, as a careless caller would.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadAddon, packageRoot, type NativeAddon } from '../src/backend/addon.js';
+import { ENTRY_POINTS, signatureMismatches } from '../src/backend/addon-api.js';
+import { createCpuBackend } from '../src/backend/cpu.js';
+import { fromNative } from '../src/backend/native-error.js';
+import { ArgumentError, BackendError, CudaError, DataError, OutOfMemory } from '../src/errors.js';
 
 const { addon, error } = loadAddon();
 
@@ -134,6 +138,73 @@ describe.skipIf(!addon)('addon argument checks', () => {
     expect(info.kernel.length).toBeGreaterThan(0);
     expect(info.threads).toBeGreaterThanOrEqual(1);
     expect(Array.isArray(info.cpuFeatures)).toBe(true);
+  });
+});
+
+describe.skipIf(!addon)('entry points match their typed description (src/backend/addon-api.ts)', () => {
+  it('the binding exports the argument lists that addon-api.ts describes', () => {
+    expect(signatureMismatches(addon!.signatures, addon!.info().cudaCompiled)).toEqual([]);
+    expect(addon!.signatures.gemm).toEqual([...ENTRY_POINTS.gemm]);
+    for (const name of Object.keys(ENTRY_POINTS).filter((n) => !n.startsWith('cuda.'))) {
+      expect(typeof (addon as unknown as Record<string, unknown>)[name], name).toBe('function');
+    }
+  });
+
+  it('a stale binding (other arguments, a missing or an undescribed entry point) is reported', () => {
+    const stale: Record<string, string[]> = { ...addon!.signatures, gemm: ENTRY_POINTS.gemm.slice(0, 12) };
+    delete stale.svd;
+    stale.extra = ['x'];
+    const m = signatureMismatches(stale, false);
+    expect(m).toHaveLength(3);
+    expect(m[0]).toMatch(/^gemm\(m, n, k, .*activation\) where gemm\(.*slope\) is expected$/);
+    expect(m[1]).toBe('svd is missing');
+    expect(m[2]).toMatch(/^extra is not described/);
+    expect(signatureMismatches(undefined, false)).toEqual(['the addon exports no signatures (built before they existed)']);
+  });
+});
+
+describe('native failures become typed errors with codes', () => {
+  const coded = (code: string) => Object.assign(new Error(`failed (${code})`), { code });
+
+  it('maps each code the addon sets (native/errors.h)', () => {
+    expect(fromNative(coded('E_OOM'))).toBeInstanceOf(OutOfMemory);
+    expect((fromNative(coded('E_OOM')) as OutOfMemory).code).toBe('E_OOM');
+    expect(fromNative(coded('E_CUDA'))).toBeInstanceOf(CudaError);
+    expect((fromNative(coded('E_CUDA')) as CudaError).code).toBe('E_CUDA');
+    expect(fromNative(coded('E_DATA'))).toBeInstanceOf(DataError);
+    expect(fromNative(coded('E_BACKEND'))).toBeInstanceOf(BackendError);
+    expect(fromNative(new RangeError('Expected …'))).toBeInstanceOf(ArgumentError);
+    expect(fromNative(new Error('no code'))).toBeInstanceOf(BackendError);
+    expect(fromNative(coded('E_OOM'))).toBeInstanceOf(BackendError); // OutOfMemory and CudaError are BackendErrors
+  });
+
+  it.skipIf(!addon)('a kernel exception carries its code through the binding, sync and async', async () => {
+    const nan = new Float32Array([1, NaN]);
+    let raw: unknown;
+    try {
+      addon!.svd(nan, 1, 2, false);
+    } catch (err) {
+      raw = err;
+    }
+    expect((raw as { code?: string }).code).toBe('E_DATA');
+    await expect(addon!.svdAsync(nan, 1, 2, false)).rejects.toMatchObject({ code: 'E_DATA' });
+    const cpu = createCpuBackend(addon!);
+    expect(() => cpu.svd(nan, 1, 2, false)).toThrow(DataError);
+    await expect(cpu.svdAsync(nan, 1, 2, false)).rejects.toBeInstanceOf(DataError);
+  });
+
+  // A full SVD of a 2^20×1 matrix asks for a 2^20×2^20 U (4 TiB): std::bad_alloc at once where
+  // the kernel refuses allocations beyond RAM + swap (overcommit modes 0 and 2; under mode 1
+  // the allocation would succeed lazily, so the case is not run there). Nor under AddressSanitizer
+  // (scripts/sanitize.sh), whose allocator aborts the process on a request this size.
+  const overcommit = existsSync('/proc/sys/vm/overcommit_memory') ? readFileSync('/proc/sys/vm/overcommit_memory', 'utf8').trim() : '';
+  const sanitized = process.env.ASAN_OPTIONS !== undefined || (process.env.LD_PRELOAD ?? '').includes('asan');
+  it.runIf(addon !== null && !sanitized && (overcommit === '0' || overcommit === '2'))('std::bad_alloc becomes OutOfMemory (E_OOM), sync and async', async () => {
+    const cpu = createCpuBackend(addon!);
+    const a = new Float32Array(2 ** 20);
+    expect(() => cpu.svd(a, 2 ** 20, 1, true)).toThrow(OutOfMemory);
+    expect(() => cpu.svd(a, 2 ** 20, 1, true)).toThrow(/out of memory/);
+    await expect(cpu.svdAsync(a, 2 ** 20, 1, true)).rejects.toMatchObject({ name: 'OutOfMemory', code: 'E_OOM' });
   });
 });
 

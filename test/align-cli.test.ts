@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readNpyTensor, writeNpy } from '../src/io/npy.js';
 import { readSafetensors } from '../src/io/safetensors.js';
+import { linearMap } from '../src/align/linear.js';
 import { MLP } from '../src/nn/mlp.js';
 import { Rng } from '../src/rng.js';
 import { Tensor } from '../src/tensor.js';
@@ -46,6 +47,20 @@ describe('trimnet align', () => {
     expect(st.tensors.get('W')!.shape).toEqual([12, 8]);
     expect(st.metadata.method).toBe('linear');
     expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('--ridge is relative for the linear map too (as for cca and prune --reconstruct)', () => {
+    const out = join(dir, 'map-relative.safetensors');
+    const r = trimnet('align', aFile, bFile, '--method', 'linear', '--ridge', '0.5', '--fit', '0:400', '--eval', '400:', '--out', out);
+    expect(r.code, r.err).toBe(0);
+    const W = readSafetensors(out).tensors.get('W')!;
+    const fit = A.sliceRows(0, 400);
+    const Bt = new Tensor(Bdata, [n, 8]).sliceRows(0, 400);
+    const rel = linearMap(fit, Bt, { ridge: 0.5, ridgeScale: 'relative' });
+    const abs = linearMap(fit, Bt, { ridge: 0.5, ridgeScale: 'absolute' });
+    const diff = (x: Float32Array, y: Float32Array) => Math.max(...x.map((v, i) => Math.abs(v - y[i]!)));
+    expect(diff(W.data as Float32Array, rel.W.data)).toBeLessThan(1e-6);
+    expect(diff(rel.W.data, abs.W.data)).toBeGreaterThan(1e-3); // a relative 0.5 is a strong ridge here; an absolute one is not
   });
 
   it('procrustes, cca and kernel print a table with the direct row', () => {

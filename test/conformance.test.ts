@@ -1,14 +1,38 @@
-// Every available backend against the js reference on awkward shapes (ggml's test-backend-ops
-// idea: one harness, every op × every backend, one normalised error).
+// Every backend against the js reference, every op (ggml's test-backend-ops idea: one harness,
+// every op × every backend, one set of tolerances from test/helpers/tolerance.mjs): gemm,
+// colStats, svd, cholesky64, solveLower64, firstNonFinite.
+//
+// The backends expected here are explicit: cpu (the addon is part of the build) unless the addon
+// is switched off (TRIMNET_ADDON=none, TRIMNET_NATIVE=OFF), cuda with TRIMNET_EXPECT_CUDA=1. A
+// missing expected backend, or nothing beside js to test, fails the suite instead of passing
+// with zero cases.
 import { describe, expect, it } from 'vitest';
 import { availableBackends, tryBackend } from '../src/backend/registry.js';
-import { gemmJs, colStatsJs } from '../src/backend/js.js';
-import { ACTIVATIONS, newColStats, type Activation, type Backend, type GemmOptions } from '../src/backend/types.js';
+import { gemmJs, colStatsJs, jsBackend } from '../src/backend/js.js';
+import { ACTIVATIONS, newColStats, type Activation, type Backend, type BackendName, type GemmOptions } from '../src/backend/types.js';
 import { Rng } from '../src/rng.js';
+import { spdMatrix } from './helpers/spd.mjs';
+import { firstMismatch, gemmTolerance, svdProblems, svdValueTolerance } from './helpers/tolerance.mjs';
+
+const addonOff = process.env.TRIMNET_ADDON === 'none' || process.env.TRIMNET_NATIVE === 'OFF';
+const expectedBackends: BackendName[] = [...(addonOff ? [] : ['cpu' as const]), ...(process.env.TRIMNET_EXPECT_CUDA === '1' ? ['cuda' as const] : [])];
 
 const others = availableBackends()
   .filter((b) => b.available && b.name !== 'js')
   .map((b) => tryBackend(b.name)!) as Backend[];
+
+describe('the backends under test', () => {
+  for (const name of expectedBackends) {
+    it(`${name} is available`, () => {
+      const b = availableBackends().find((x) => x.name === name)!;
+      expect(b.reason ?? '', `backend ${name} is expected here`).toBe('');
+      expect(b.available).toBe(true);
+    });
+  }
+  it('at least one backend beside js is tested', () => {
+    expect(others.map((b) => b.name), `available: ${JSON.stringify(availableBackends())}`).not.toEqual([]);
+  });
+});
 
 function rand(n: number, seed: number): Float32Array {
   const r = new Rng(seed);
@@ -23,15 +47,22 @@ const shapes: [number, number, number][] = [
   [3, 70, 900], [2, 33, 17], [13, 33, 385], [1, 1, 1000],
 ];
 
-// |c - ref| <= tol·(1 + |ref|) with tol growing like sqrt(k) float32 rounding.
+// |c - ref| <= gemmTolerance(k)·(1 + |ref|).
 function expectClose(c: Float32Array, ref: Float32Array, k: number, label: string): void {
-  const tol = 1e-5 * Math.sqrt(Math.max(1, k)) * 4;
-  for (let i = 0; i < ref.length; i++) {
-    const err = Math.abs(c[i]! - ref[i]!);
-    if (!(err <= tol * (1 + Math.abs(ref[i]!)))) {
-      throw new Error(`${label}: element ${i}: got ${c[i]}, expected ${ref[i]} (|diff| ${err.toExponential(2)} > ${tol.toExponential(2)})`);
-    }
-  }
+  const bad = firstMismatch(c, ref, gemmTolerance(k), label);
+  if (bad) throw new Error(bad);
+}
+
+// B Bᵀ / n + shift·I: symmetric positive definite for shift > 0 (float64).
+function spd(n: number, seed: number, shift = 0.5): Float64Array {
+  const r = new Rng(seed);
+  return spdMatrix(n, () => r.uniform(-1, 1), shift);
+}
+
+function maxDiff(x: ArrayLike<number>, y: ArrayLike<number>): number {
+  let d = 0;
+  for (let i = 0; i < x.length; i++) d = Math.max(d, Math.abs(x[i]! - y[i]!));
+  return d;
 }
 
 describe.each(others.map((b) => [b.name, b] as const))('backend %s vs js', (_name, backend) => {
@@ -130,6 +161,82 @@ describe.each(others.map((b) => [b.name, b] as const))('backend %s vs js', (_nam
     backend.gemm(m, n, k, a, b, sync);
     await backend.gemmAsync(m, n, k, a, b, asy);
     expect(asy).toEqual(sync);
+  });
+});
+
+describe.each(others.map((b) => [b.name, b] as const))('backend %s vs js: svd, cholesky64, solveLower64, firstNonFinite', (_name, backend) => {
+  // Tall, wide, square, empty, and large enough for the blocked and QR-first native paths.
+  const svdShapes: [number, number][] = [[1, 1], [0, 3], [3, 0], [7, 5], [5, 7], [33, 33], [96, 33], [40, 130], [200, 192]];
+  for (const [m, n] of svdShapes) {
+    it(`svd ${m}×${n}, thin and full: a valid SVD whose S matches the reference`, () => {
+      const a = rand(m * n, m * 31 + n);
+      const ref = jsBackend.svd(a, m, n, false);
+      for (const full of [false, true]) {
+        const r = backend.svd(a, m, n, full);
+        expect(svdProblems(r, a, m, n, full, `${m}×${n}${full ? ' full' : ''}`)).toEqual([]);
+        expect(maxDiff(r.S, ref.S)).toBeLessThanOrEqual(svdValueTolerance(ref.S));
+      }
+    });
+  }
+
+  it('svdAsync gives exactly the sync result', async () => {
+    const a = rand(60 * 40, 77);
+    const s = backend.svd(a, 60, 40, false);
+    const r = await backend.svdAsync(a, 60, 40, false);
+    expect(r.S).toEqual(s.S);
+    expect(r.U).toEqual(s.U);
+    expect(r.V).toEqual(s.V);
+  });
+
+  // Float64 throughout: L and the solves agree with the reference to float64 rounding growing
+  // with n (entries are O(1), the condition number of these matrices is O(10)).
+  for (const n of [1, 7, 47, 48, 97, 200]) {
+    it(`cholesky64 and solveLower64, n = ${n}`, () => {
+      const a = spd(n, n);
+      const l = a.slice();
+      const lRef = a.slice();
+      expect(backend.cholesky64(l, n, 0).failedAt).toBe(-1);
+      expect(jsBackend.cholesky64(lRef, n, 0).failedAt).toBe(-1);
+      expect(maxDiff(l, lRef)).toBeLessThanOrEqual(1e-12);
+      for (const k of [1, 5, 200]) {
+        const r = new Rng(1000 + k);
+        const x = Float64Array.from({ length: n * k }, () => r.uniform(-1, 1));
+        for (const transposed of [false, true]) {
+          const got = x.slice();
+          const want = x.slice();
+          backend.solveLower64(lRef, n, got, k, transposed);
+          jsBackend.solveLower64(lRef, n, want, k, transposed);
+          expect(maxDiff(got, want)).toBeLessThanOrEqual(1e-9 * (1 + Math.max(...want.map(Math.abs))));
+        }
+      }
+    });
+  }
+
+  it('cholesky64 of a matrix that is not positive definite fails at the reference column', () => {
+    for (const [n, bad] of [[20, 3], [60, 0], [200, 150]] as const) {
+      const a = spd(n, 5, 1);
+      a[bad * n + bad] = -1;
+      const got = backend.cholesky64(a.slice(), n, 0);
+      const want = jsBackend.cholesky64(a.slice(), n, 0);
+      expect(got.failedAt).toBe(want.failedAt);
+      expect(Math.abs(got.pivot - want.pivot)).toBeLessThanOrEqual(1e-9 * (1 + Math.abs(want.pivot)));
+    }
+  });
+
+  it('firstNonFinite finds the reference index, short and long arrays', () => {
+    for (const n of [0, 1, 100, 20000, 70001]) {
+      const x = rand(n, n);
+      expect(backend.firstNonFinite(x)).toBe(-1);
+      for (const at of [0, Math.floor(n / 3), n - 1].filter((i) => i >= 0 && i < n)) {
+        for (const v of [NaN, Infinity, -Infinity]) {
+          const y = x.slice();
+          y[at] = v;
+          if (at + 2 < n) y[at + 2] = NaN;
+          expect(backend.firstNonFinite(y)).toBe(jsBackend.firstNonFinite(y));
+          expect(backend.firstNonFinite(y)).toBe(at);
+        }
+      }
+    }
   });
 });
 

@@ -1,27 +1,20 @@
 // The native float64 Cholesky and triangular solves (kernels/cpu/dense64.cpp, blocked and
-// threaded) against the plain TypeScript loops of src/dense64.ts, on awkward sizes (block
+// threaded) against the plain TypeScript loops of src/backend/dense64-js.ts, on awkward sizes (block
 // edges at 96, register blocks of 4 rows × 16 columns), a matrix that is not positive definite,
 // and bad arguments at the addon boundary.
 import { describe, expect, it } from 'vitest';
 import { loadAddon } from '../src/backend/addon.js';
-import { cholesky64, cholesky64Js, solveLower64, solveLower64Js, solveLowerT64, solveLowerT64Js } from '../src/dense64.js';
+import { cholesky64Js as choleskyReference, solveLower64Js as solveReference } from '../src/backend/dense64-js.js';
+import { cholesky64, solveLower64, solveLowerT64 } from '../src/linalg/cholesky.js';
 import { Rng } from '../src/rng.js';
+import { spdMatrix } from './helpers/spd.mjs';
 
 const addon = loadAddon().addon;
 
 // B Bᵀ / n + shift·I: SPD for shift > 0.
 function spd(n: number, seed: number, shift = 0.5): Float64Array {
   const r = new Rng(seed);
-  const b = new Float64Array(n * n);
-  for (let i = 0; i < b.length; i++) b[i] = r.uniform(-1, 1);
-  const a = new Float64Array(n * n);
-  for (let i = 0; i < n; i++)
-    for (let j = 0; j <= i; j++) {
-      let s = 0;
-      for (let k = 0; k < n; k++) s += b[i * n + k]! * b[j * n + k]!;
-      a[i * n + j] = a[j * n + i] = s / n + (i === j ? shift : 0);
-    }
-  return a;
+  return spdMatrix(n, () => r.uniform(-1, 1), shift);
 }
 
 function maxDiff(x: Float64Array, y: Float64Array): number {
@@ -31,6 +24,14 @@ function maxDiff(x: Float64Array, y: Float64Array): number {
 }
 
 const fail = (j: number, pivot: number) => new Error(`pivot ${j}: ${pivot}`);
+
+// The js reference (src/backend/dense64-js.ts) in the form of the dispatching wrappers.
+function cholesky64Js(a: Float64Array, n: number, onFail: (j: number, pivot: number) => Error, minPivot = 0): void {
+  const r = choleskyReference(a, n, minPivot);
+  if (r.failedAt >= 0) throw onFail(r.failedAt, r.pivot);
+}
+const solveLower64Js = (l: Float64Array, n: number, x: Float64Array, k: number) => solveReference(l, n, x, k, false);
+const solveLowerT64Js = (l: Float64Array, n: number, x: Float64Array, k: number) => solveReference(l, n, x, k, true);
 
 describe.runIf(addon?.cholesky64 !== undefined)('native float64 Cholesky and solves vs the TypeScript loops', () => {
   for (const n of [1, 7, 48, 95, 96, 97, 127, 129, 300, 700]) {

@@ -1,10 +1,12 @@
-// Small dense solvers: cholesky, solveSPD, symmetricEigen (Jacobi and shifted-SVD paths, PSD and
+// Small dense solvers (src/linalg/): cholesky, solveSPD, symmetricEigen (Jacobi and shifted-SVD paths, PSD and
 // indefinite), inverseSqrtSPD, qr; clear errors for NaN, non-square, asymmetric and non-SPD input.
 import { describe, expect, it } from 'vitest';
 import { ArgumentError, ShapeError } from '../src/errors.js';
-import { JACOBI_MAX_N, cholesky, inverseSqrtSPD, qr, solveSPD, solveTriangular, symmetricEigen } from '../src/linalg.js';
+import { JACOBI_MAX_N, cholesky, inverseSqrtSPD, qr, solveSPD, solveTriangular, symmetricEigen } from '../src/linalg/solvers.js';
 import { Rng } from '../src/rng.js';
 import { Tensor } from '../src/tensor.js';
+import { linearMap } from '../src/align/linear.js';
+import { RidgeAccumulator, ridgeFit, ridgeLambda } from '../src/linalg/ridge.js';
 
 function randn(m: number, n: number, seed: number): Float64Array {
   const r = new Rng(seed);
@@ -196,5 +198,46 @@ describe('qr', () => {
   it('rejects wide and non-finite input', () => {
     expect(() => qr(t([1, 2, 3], [1, 3]))).toThrow(ShapeError);
     expect(() => qr(t([NaN], [1, 1]))).toThrow(/finite/);
+  });
+});
+
+// One ridge solver (src/linalg/ridge.ts); `relative` always means λ = ridge × the mean diagonal
+// of the matrix it regularises, whether linearMap, kernelMap, cca, or reconstruction reads it.
+describe('ridge: absolute and relative are one solver with an explicit scale', () => {
+  const X = Tensor.randn([200, 12], 31).map((v, i) => v * (1 + (i % 12)) + 3); // columns of different scales, off-centre
+  const Y = Tensor.randn([200, 5], 32);
+  const centredTrace = (x: Tensor): number => {
+    const mean = x.colMeans();
+    let s = 0;
+    for (let i = 0; i < x.data.length; i++) s += (x.data[i]! - mean[i % x.cols]!) ** 2;
+    return s;
+  };
+
+  it('linearMap: relative r equals absolute r·trace(XcᵀXc)/d', () => {
+    const r = 0.05;
+    const rel = linearMap(X, Y, { ridge: r, ridgeScale: 'relative' });
+    const abs = linearMap(X, Y, { ridge: (r * centredTrace(X)) / X.cols, ridgeScale: 'absolute' });
+    // Both solve the same float64 system; the float32 Gram differs only in how λ is formed.
+    expect(maxAbsDiff(rel.W.data, abs.W.data)).toBeLessThan(1e-5);
+    expect(maxAbsDiff(rel.b, abs.b)).toBeLessThan(1e-5);
+    expect(linearMap(X, Y, { ridge: r }).W.data).toEqual(linearMap(X, Y, { ridge: r, ridgeScale: 'absolute' }).W.data); // absolute is the default
+  });
+
+  it('reconstruction after pruning reads its ridge as relative too (the same solver)', () => {
+    const r = 0.05;
+    const acc = new RidgeAccumulator(X.cols, Y.cols);
+    acc.add(X.data, Y.data, X.rows);
+    const layer = acc.solve(r);
+    const fit = ridgeFit(X, Y, { ridge: r, scale: 'relative', what: 'test' });
+    for (let o = 0; o < Y.cols; o++) for (let i = 0; i < X.cols; i++) expect(layer.weight[o * X.cols + i]).toBeCloseTo(fit.W.data[i * Y.cols + o]!, 6);
+    // λ from the float32 Gram: relative error of a few ε₃₂ against the float64 trace.
+    const want = (r * centredTrace(X)) / X.cols;
+    expect(Math.abs(fit.lambda - want) / want).toBeLessThan(1e-6);
+  });
+
+  it('the scale is checked', () => {
+    expect(() => linearMap(X, Y, { ridge: 1, ridgeScale: 'percent' as 'relative' })).toThrow(/'absolute' or 'relative'/);
+    expect(ridgeLambda(2, 'absolute', 100, 10)).toBe(2);
+    expect(ridgeLambda(2, 'relative', 100, 10)).toBe(20);
   });
 });

@@ -1,5 +1,5 @@
 // Which x86 vector level the hand-vectorised loops run at, for the files that compile a loop
-// body once per level with target attributes and pick one at run time (svd.cpp, dense64.cpp;
+// body once per level with target attributes and pick one at run time (svd/*.cpp, dense64.cpp;
 // the GEMM kernels have their own table in gemm.cpp). cpuid once; TRIMNET_KERNEL=scalar|avx2
 // forces a lower level, as it does for the GEMM kernels.
 #pragma once

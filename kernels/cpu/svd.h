@@ -1,4 +1,4 @@
-// CPU SVD of a dense float32 matrix (row-major). See svd.cpp for the math.
+// CPU SVD of a dense float32 matrix (row-major). See svd/driver.cpp for the math (one file per stage in svd/).
 //
 //   A[m×n] = U diag(S) Vᵀ,  p = min(m, n),  S[p] descending and >= 0.
 //   thin (full == false): U is m×p, V is n×p.   full: U is m×m, V is n×n.

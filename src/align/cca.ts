@@ -15,7 +15,10 @@
 import { ArgumentError, expected } from '../errors.js';
 import { svd } from '../ops.js';
 import { Tensor } from '../tensor.js';
-import { applyLinear, centerRows, checkMatrix, checkSameRows, cholesky, gemm64, mat, solveLower, solveUpperT, toTensor, trace, transpose, type Mat } from './dense.js';
+import { cholesky64, solveLower64, solveLowerT64 } from '../linalg/cholesky.js';
+import { applyLinear, gemm64, mat, matToTensor, trace, transpose, type Mat } from '../linalg/mat.js';
+import { ridgeLambda } from '../linalg/ridge.js';
+import { centerRows, checkMatrix, checkSameRows } from './input.js';
 import { assertInputSpace, newSpace, spaceOf, tagSpace } from './space.js';
 
 export interface CcaOptions {
@@ -52,8 +55,20 @@ function covariance(a: Tensor, b: Tensor, n: number): Mat {
 
 function addRidge(c: Mat, ridge: number): void {
   const d = c.rows;
-  const shift = (ridge * trace(c)) / d;
-  for (let i = 0; i < d; i++) c.data[i * d + i]! += shift;
+  const lambda = ridgeLambda(ridge, 'relative', trace(c), d);
+  for (let i = 0; i < d; i++) c.data[i * d + i]! += lambda;
+}
+
+/** The lower Cholesky factor of a covariance, in place. */
+function choleskyOf(c: Mat, what: string): Mat {
+  cholesky64(c.data, c.rows, (j, d) => new ArgumentError(`The ${what} is singular or not positive definite (pivot ${j} is ${d.toExponential(2)}); add a ridge > 0`));
+  return c;
+}
+
+/** L⁻¹·B (or L⁻ᵀ·B), in place of B. */
+function solveWith(l: Mat, b: Mat, transposed: boolean): Mat {
+  (transposed ? solveLowerT64 : solveLower64)(l.data, l.rows, b.data, b.cols);
+  return b;
 }
 
 export function cca(X: Tensor, Y: Tensor, opts: CcaOptions): CcaResult {
@@ -79,13 +94,13 @@ export function cca(X: Tensor, Y: Tensor, opts: CcaOptions): CcaResult {
   const cxy = covariance(xc, yc, n);
   addRidge(cxx, ridge);
   addRidge(cyy, ridge);
-  const lx = cholesky(cxx, 'covariance of X (with ridge)');
-  const ly = cholesky(cyy, 'covariance of Y (with ridge)');
+  const lx = choleskyOf(cxx, 'covariance of X (with ridge)');
+  const ly = choleskyOf(cyy, 'covariance of Y (with ridge)');
 
   // M = Lx⁻¹ · Cxy · Ly⁻ᵀ:  T = Lx⁻¹·Cxy, then M = (Ly⁻¹·Tᵀ)ᵀ.
-  const t = solveLower(lx, cxy);
-  const m = transpose(solveLower(ly, transpose(t)));
-  const { U, S, V } = svd(toTensor(m));
+  const t = solveWith(lx, cxy, false);
+  const m = transpose(solveWith(ly, transpose(t), false));
+  const { U, S, V } = svd(matToTensor(m));
   const p = S.length;
   const tol = 1e-5 * (S[0] ?? 0);
   let rank = 0;
@@ -99,8 +114,8 @@ export function cca(X: Tensor, Y: Tensor, opts: CcaOptions): CcaResult {
   const vk = mat(dy, k);
   for (let i = 0; i < dx; i++) for (let j = 0; j < k; j++) uk.data[i * k + j] = U.data[i * p + j]!;
   for (let i = 0; i < dy; i++) for (let j = 0; j < k; j++) vk.data[i * k + j] = V.data[i * p + j]!;
-  const wx = solveUpperT(lx, uk);
-  const wy = solveUpperT(ly, vk);
+  const wx = solveWith(lx, uk, true);
+  const wy = solveWith(ly, vk, true);
   for (let j = 0; j < k; j++) {
     let best = 0;
     for (let i = 0; i < dx; i++) if (Math.abs(wx.data[i * k + j]!) > Math.abs(best)) best = wx.data[i * k + j]!;
@@ -134,8 +149,8 @@ export function cca(X: Tensor, Y: Tensor, opts: CcaOptions): CcaResult {
     return tagSpace(applyLinear(centerRows(y, meanY), wyT), space);
   };
   return {
-    Wx: toTensor(wx),
-    Wy: toTensor(wy),
+    Wx: matToTensor(wx),
+    Wy: matToTensor(wy),
     correlations,
     meanX,
     meanY,
@@ -143,6 +158,6 @@ export function cca(X: Tensor, Y: Tensor, opts: CcaOptions): CcaResult {
     transform: (x, y) => [applyX(x), applyY(y)],
     applyX,
     applyY,
-    tensors: () => ({ Wx: toTensor(wx), Wy: toTensor(wy), correlations: new Tensor(correlations, [k]), meanX: new Tensor(meanX, [dx]), meanY: new Tensor(meanY, [dy]) }),
+    tensors: () => ({ Wx: matToTensor(wx), Wy: matToTensor(wy), correlations: new Tensor(correlations, [k]), meanX: new Tensor(meanX, [dx]), meanY: new Tensor(meanY, [dy]) }),
   };
 }

@@ -10,7 +10,7 @@
 
 import { ShapeError, expected } from '../errors.js';
 import { Tensor } from '../tensor.js';
-import { checkMatrix } from './dense.js';
+import { checkMatrix } from './input.js';
 import { newSpace, tagSpace } from './space.js';
 
 export type ConcatNormalize = 'l2' | 'zscore' | 'none';

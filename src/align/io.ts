@@ -5,7 +5,7 @@ import { basename } from 'node:path';
 import { FormatError } from '../errors.js';
 import { readNpy } from '../io/npy.js';
 import { Tensor } from '../tensor.js';
-import { checkMatrix } from './dense.js';
+import { checkMatrix } from './input.js';
 import { tagSpace } from './space.js';
 
 /** Reads a 2-D float32/float64 .npy as a float32 Tensor tagged with the space `space ?? file name`. */

@@ -4,7 +4,7 @@
 //   Xs = (X − μx) / σx                         (σx: one global standard deviation of X − μx)
 //   Z(X) = √(2/D) · cos(Xs·Ω + β)              Ω ~ N(0, 2γ/dx)^{dx×D}, β ~ U[0, 2π)^D  (seeded)
 //   Z(x)·Z(x') ≈ exp(−γ·||xs − xs'||² / dx)    (an RBF kernel on the standardised inputs)
-//   W, b = ridge least squares of Y on Z(X)    (linear.ts: (ZcᵀZc + ridge·I)⁻¹ ZcᵀYc)
+//   W, b = ridge least squares of Y on Z(X)    (linalg/ridge.ts: (ZcᵀZc + λ·I)⁻¹ ZcᵀYc)
 //   apply(X) = Z(X)·W + b − μy                 target(Y) = Y − μy      (Y's centred space)
 //
 // The two GEMMs (Xs·Ω and ZᵀZ) run on the backend; the D×D solve is a float64 Cholesky.
@@ -15,14 +15,16 @@ import { expected } from '../errors.js';
 import { getBackend } from '../backend/registry.js';
 import { Rng } from '../rng.js';
 import { Tensor } from '../tensor.js';
-import { applyLinear, centerRows, checkMatrix, checkSameRows } from './dense.js';
-import { ridgeSolve } from './linear.js';
+import { applyLinear } from '../linalg/mat.js';
+import { checkRidge, ridgeFit, type RidgeScale } from '../linalg/ridge.js';
+import { centerRows, checkMatrix, checkSameRows } from './input.js';
 import { assertInputSpace, newSpace, spaceOf, tagSpace } from './space.js';
 
 export interface KernelMapOptions {
   features?: number; // D, default 2000
   gamma?: number; // relative RBF width γ (kernel exp(−γ·||Δ||²/dx) on standardised inputs), default 2
-  ridge?: number; // absolute ridge on the features, default 0.1
+  ridge?: number; // ridge on the features, default 0.1
+  ridgeScale?: RidgeScale; // how ridge is read (linalg/ridge.ts): 'absolute' (default) or 'relative'
   seed?: number; // default 0
 }
 
@@ -48,7 +50,8 @@ export function kernelMap(X: Tensor, Y: Tensor, opts: KernelMapOptions = {}): Ke
   const seed = opts.seed ?? 0;
   if (!Number.isInteger(D) || D < 1) throw expected('a positive integer', 'kernelMap features', D);
   if (!(Number.isFinite(gamma) && gamma > 0)) throw expected('a finite gamma > 0', 'kernelMap gamma', gamma);
-  if (!(Number.isFinite(ridge) && ridge >= 0)) throw expected('a finite ridge ≥ 0', 'kernelMap ridge', ridge);
+  const ridgeScale = opts.ridgeScale ?? 'absolute';
+  checkRidge(ridge, ridgeScale, 'kernelMap ridge');
 
   const meanX = X.colMeans();
   const xc = centerRows(X, meanX);
@@ -71,15 +74,11 @@ export function kernelMap(X: Tensor, Y: Tensor, opts: KernelMapOptions = {}): Ke
     for (let i = 0; i < z.length; i++) z[i] = amp * Math.cos(z[i]!);
     return new Tensor(z, [x.rows, D]);
   };
-  const { W, meanX: meanZ, meanY } = ridgeSolve(featurize(X), Y, ridge, 'kernelMap');
+  const { W, b } = ridgeFit(featurize(X), Y, { ridge, scale: ridgeScale, what: 'kernelMap' });
+  const meanY = Y.colMeans();
   const dy = Y.cols;
-  // apply(X) = (Z(X) − μz)·W  (= Z·W + b − μy)
-  const bias = new Float64Array(dy);
-  for (let j = 0; j < dy; j++) {
-    let s = 0;
-    for (let i = 0; i < D; i++) s -= meanZ[i]! * W.data[i * dy + j]!;
-    bias[j] = s;
-  }
+  // apply(X) = Z(X)·W + b − μy  (Y's centred space)
+  const bias = b.map((v, j) => v - meanY[j]!);
   const spaceX = spaceOf(X);
   const spaceY = spaceOf(Y);
   const space = newSpace(`kernel(${spaceY ?? 'Y'})`);

@@ -2,6 +2,9 @@
 //
 //   Xs = (X − μx) / σx                          k(x, x') = exp(−γ·||xs − xs'||² / dx)
 //   α = (K + ridge·I)⁻¹ · (Y − μy)              K = k(X, X), n×n, float64 Cholesky
+//
+// k(x, x) = 1, so trace(K)/n = 1: the ridge is absolute and relative at once (the CLI's --ridge
+// is relative everywhere and needs no conversion here).
 //   apply(Z) = k(Z, X) · α                      target(Y) = Y − μy   (Y's centred space)
 //
 // Cost: an n×n kernel (n = fit rows; 8·n² bytes) and an n³/6 Cholesky in TypeScript, so it is for
@@ -10,7 +13,8 @@
 import { getBackend } from '../backend/registry.js';
 import { ArgumentError, expected } from '../errors.js';
 import { Tensor } from '../tensor.js';
-import { centerRows, checkMatrix, checkSameRows, mat, solveSPD } from './dense.js';
+import { solveSPD64 } from '../linalg/cholesky.js';
+import { centerRows, checkMatrix, checkSameRows } from './input.js';
 import { assertInputSpace, newSpace, spaceOf, tagSpace } from './space.js';
 
 export interface KernelRidgeOptions {
@@ -66,12 +70,13 @@ export function kernelRidge(X: Tensor, Y: Tensor, opts: KernelRidgeOptions = {})
     return out;
   };
   const k32 = kernelRows(xc);
-  const K = mat(n, n, Float64Array.from(k32));
-  for (let i = 0; i < n; i++) K.data[i * n + i]! += ridge;
+  const K = Float64Array.from(k32);
+  for (let i = 0; i < n; i++) K[i * n + i]! += ridge;
   const meanY = Y.colMeans();
   const yc = centerRows(Y, meanY);
-  const alpha = solveSPD(K, mat(n, dy, Float64Array.from(yc.data)), 'kernel matrix (with ridge)');
-  const alpha32 = Float32Array.from(alpha.data);
+  const alpha = Float64Array.from(yc.data);
+  solveSPD64(K, n, alpha, dy, (j, d) => new ArgumentError(`The kernel matrix (with ridge) is singular or not positive definite (pivot ${j} is ${d.toExponential(2)}); add a ridge > 0`));
+  const alpha32 = Float32Array.from(alpha);
 
   const spaceX = spaceOf(X);
   const spaceY = spaceOf(Y);

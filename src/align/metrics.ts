@@ -14,7 +14,7 @@
 import { getBackend } from '../backend/registry.js';
 import { ShapeError, expected } from '../errors.js';
 import { Tensor, shapeStr } from '../tensor.js';
-import { checkMatrix, unitRows } from './dense.js';
+import { checkMatrix, unitRows } from './input.js';
 import { assertSameSpace, type SpaceCheckOptions } from './space.js';
 
 export type RetrievalMetric = 'cosine' | 'csls';

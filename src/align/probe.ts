@@ -11,7 +11,7 @@ import { getBackend } from '../backend/registry.js';
 import { ShapeError, expected } from '../errors.js';
 import { Rng } from '../rng.js';
 import { Tensor } from '../tensor.js';
-import { checkMatrix } from './dense.js';
+import { checkMatrix } from './input.js';
 
 export interface ProbeOptions {
   epochs?: number; // default 20, or more on small sets so that there are at least 1,000 Adam steps

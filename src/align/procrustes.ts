@@ -15,7 +15,8 @@
 import { expected } from '../errors.js';
 import { svd } from '../ops.js';
 import { Tensor } from '../tensor.js';
-import { centerRows, checkMatrix, checkSameRows, gemm64, toTensor, unitRows } from './dense.js';
+import { gemm64, matToTensor } from '../linalg/mat.js';
+import { centerRows, checkMatrix, checkSameRows, unitRows } from './input.js';
 import { assertInputSpace, newSpace, spaceOf, tagSpace } from './space.js';
 import { matmul } from '../ops.js';
 
@@ -78,7 +79,7 @@ export function procrustes(A: Tensor, B: Tensor, opts: ProcrustesOptions = {}): 
   }
 
   const m = gemm64(a, b, true, false); // Aᵀ·B, d1×d2
-  const { U, S, V } = svd(toTensor(m));
+  const { U, S, V } = svd(matToTensor(m));
   const R = matmul(U, V, { transB: true });
   let scale = 0;
   for (const s of S) scale += s;

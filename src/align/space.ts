@@ -10,7 +10,7 @@
 import { ShapeError, SpaceError, expected } from '../errors.js';
 import { getBackend } from '../backend/registry.js';
 import { Tensor, shapeStr } from '../tensor.js';
-import { checkMatrix, unitRows } from './dense.js';
+import { checkMatrix, unitRows } from './input.js';
 
 const tags = new WeakMap<Tensor, string>();
 let counter = 0;

@@ -59,12 +59,3 @@ export function activateGrad(act: Activation, z: number, a: number, slope = 0.01
       return a * (1 - a);
   }
 }
-
-export function activateInPlace(act: Activation, x: Float32Array, slope = 0.01): void {
-  if (act === 'identity') return;
-  if (act === 'relu') {
-    for (let i = 0; i < x.length; i++) if (!(x[i]! > 0)) x[i] = 0;
-    return;
-  }
-  for (let i = 0; i < x.length; i++) x[i] = activate(act, x[i]!, slope);
-}

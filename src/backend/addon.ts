@@ -2,37 +2,16 @@
 // (TRIMNET_ADDON) -> local Release build -> local Debug build. Never throws: a missing or
 // broken addon is recorded with its reason and the library falls back.
 // TRIMNET_ADDON=none disables the addon (reason 'disabled by TRIMNET_ADDON=none').
+// A binding whose entry points differ from their typed description (addon-api.ts: a stale
+// build) is refused with the differences as its reason.
 
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { signatureMismatches, type NativeAddon } from './addon-api.js';
 
-/** What the C++ side exports (native/addon.cpp). Arguments are checked again there. */
-export interface NativeAddon {
-  info(): {
-    version: string;
-    cudaCompiled: boolean;
-    cudaStatus: string; // 'ok' or why the device can't be used
-    cpuFeatures: string[];
-    kernel: string; // the GEMM micro-kernel chosen at run time
-    threads: number;
-    l2CacheBytes: number; // per-core L2 the GEMM blocks for (cpuid, or TRIMNET_L2_KB)
-  };
-  setThreads(n: number): void;
-  gemm(m: number, n: number, k: number, a: Float32Array, b: Float32Array, c: Float32Array, transA: boolean, transB: boolean, alpha: number, beta: number, bias: Float32Array | null, act: number, slope: number): void;
-  gemmAsync(m: number, n: number, k: number, a: Float32Array, b: Float32Array, c: Float32Array, transA: boolean, transB: boolean, alpha: number, beta: number, bias: Float32Array | null, act: number, slope: number): Promise<void>;
-  colStats(x: Float32Array, rows: number, cols: number, act: number, slope: number, sum: Float64Array, sumAbs: Float64Array, zeros: Float64Array, max: Float32Array, writeBack: boolean): void;
-  svd?(a: Float32Array, m: number, n: number, full: boolean): { U: Float32Array; S: Float32Array; V: Float32Array };
-  svdAsync?(a: Float32Array, m: number, n: number, full: boolean): Promise<{ U: Float32Array; S: Float32Array; V: Float32Array }>;
-  /** Float64 Cholesky in place (failedAt −1 or the first non-positive pivot's column) and L⁻¹X / L⁻ᵀX (kernels/cpu/dense64.h). */
-  cholesky64?(a: Float64Array, n: number, minPivot: number): { failedAt: number; pivot: number };
-  solveLower64?(l: Float64Array, n: number, x: Float64Array, k: number, transposed: boolean): void;
-  /** Index of the first NaN/±Infinity in x, or −1 (kernels/cpu/finite.h). */
-  firstNonFinite?(x: Float32Array): number;
-  /** CUDA entry points, present when built with CUDA (kernels/cuda). */
-  cuda?: Record<string, (...args: never[]) => unknown>;
-}
+export type { NativeAddon } from './addon-api.js';
 
 export interface AddonLoad {
   addon: NativeAddon | null;
@@ -75,6 +54,11 @@ export function loadAddon(): AddonLoad {
     }
     try {
       const addon = require(path) as NativeAddon;
+      const mismatches = signatureMismatches(addon.signatures, addon.info().cudaCompiled);
+      if (mismatches.length > 0) {
+        errors.push(`${path}: entry points differ from src/backend/addon-api.ts (rebuild with \`npm run build:native\`): ${mismatches.join('; ')}`);
+        continue;
+      }
       cached = { addon, path, error: null };
       return cached;
     } catch (err) {

@@ -50,3 +50,37 @@ export function checkColStats(x: Float32Array, rows: number, cols: number, act: 
   checkActivation(act);
   if (acc.cols !== cols) throw new ShapeError(`ColStats has ${acc.cols} columns but x has ${cols}`);
 }
+
+/** svd(a, m, n, full): a holds m×n values. */
+export function checkSvd(a: Float32Array, m: number, n: number, full: boolean): void {
+  checkDim(m, 'm');
+  checkDim(n, 'n');
+  checkF32(a, 'A', m * n);
+  if (typeof full !== 'boolean') throw expected('a boolean', 'full', full);
+}
+
+function checkF64(v: unknown, name: string, minLength: number): Float64Array {
+  if (!(v instanceof Float64Array)) throw expected('a Float64Array', name, v);
+  if (v.length < minLength) throw new ShapeError(`${name} has ${v.length} elements but the call needs ${minLength}`);
+  return v;
+}
+
+/** cholesky64(a, n, minPivot): a holds n×n values; minPivot finite and >= 0. */
+export function checkCholesky(a: Float64Array, n: number, minPivot: number): void {
+  checkDim(n, 'n');
+  checkF64(a, 'A', n * n);
+  if (typeof minPivot !== 'number' || !(minPivot >= 0) || !Number.isFinite(minPivot)) throw expected('a finite number >= 0', 'minPivot', minPivot);
+}
+
+/** solveLower64(l, n, x, k): l n×n, x n×k, not sharing memory (x is written while l is read). */
+export function checkSolveLower(l: Float64Array, n: number, x: Float64Array, k: number): void {
+  checkDim(n, 'n');
+  checkDim(k, 'k');
+  checkF64(l, 'L', n * n);
+  checkF64(x, 'X', n * k);
+  const l0 = l.byteOffset;
+  const x0 = x.byteOffset;
+  if (l.buffer === x.buffer && n * n > 0 && n * k > 0 && l0 < x0 + 8 * n * k && x0 < l0 + 8 * n * n) {
+    throw new ArgumentError('X must not share memory with L');
+  }
+}

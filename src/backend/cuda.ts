@@ -9,53 +9,18 @@
 // results are copied back. After changing a resident array in place, call refreshOnDevice(arr).
 
 import { BackendError } from '../errors.js';
-import { loadAddon, type NativeAddon } from './addon.js';
-import { checkColStats, checkDim, checkF32, checkGemm } from './check.js';
+import { loadAddon } from './addon.js';
+import { gemmArgs, type CudaAddon, type DeviceBuffer, type NativeAddon, type Operand, type SvdArrays } from './addon-api.js';
+import { checkColStats, checkF32, checkGemm, checkSvd } from './check.js';
 import { createCpuBackend } from './cpu.js';
-import { jsBackend } from './js.js';
+import { callNative, callNativeAsync } from './native-error.js';
 import { ACTIVATION_CODE, DEFAULT_LEAKY_SLOPE, type Backend, type GemmOptions, type SvdResult } from './types.js';
 
-/** A Float32 allocation on the GPU, owned by this object (freed when it is collected or disposed). */
-export interface DeviceBuffer {
-  readonly length: number;
-  readonly disposed: boolean;
-  /** Copies the contents to a new Float32Array, or into `out`. */
-  download(out?: Float32Array): Float32Array;
-  /** Replaces the contents (same length). */
-  update(data: Float32Array): void;
-  /** Frees the device memory now; throws while an async call uses it. */
-  dispose(): void;
-}
-
-type Operand = Float32Array | DeviceBuffer;
-
-/** The addon's exports.cuda (native/cuda_binding.cpp); arguments are checked again there. */
-export interface CudaAddon {
-  gemm(m: number, n: number, k: number, a: Operand, b: Operand, c: Operand, transA: boolean, transB: boolean, alpha: number, beta: number, bias: Operand | null, act: number, slope: number, allowTF32: boolean): void;
-  gemmAsync(m: number, n: number, k: number, a: Operand, b: Operand, c: Operand, transA: boolean, transB: boolean, alpha: number, beta: number, bias: Operand | null, act: number, slope: number, allowTF32: boolean): Promise<void>;
-  colStats(x: Operand, rows: number, cols: number, act: number, slope: number, sum: Float64Array, sumAbs: Float64Array, zeros: Float64Array, max: Float32Array, writeBack: boolean): void;
-  svd(a: Float32Array, m: number, n: number): { U: Float32Array; S: Float32Array; V: Float32Array; sweeps: number };
-  svdAsync(a: Float32Array, m: number, n: number): Promise<{ U: Float32Array; S: Float32Array; V: Float32Array; sweeps: number }>;
-  upload(data: Float32Array): DeviceBuffer;
-  deviceInfo(): CudaDeviceInfo;
-  stats(): { liveBuffers: number; liveBytes: number };
-}
-
-export interface CudaDeviceInfo {
-  name: string;
-  computeCapability: string;
-  smCount: number;
-  totalMemory: number;
-  freeMemory: number;
-  sharedMemoryPerSM: number;
-  l2Bytes: number;
-  driverVersion: number;
-  runtimeVersion: number;
-}
+export type { CudaAddon, CudaDeviceInfo, DeviceBuffer } from './addon-api.js';
 
 /** The CUDA entry points of a loaded addon, or null when it was built without CUDA. */
 export function cudaAddon(addon: NativeAddon): CudaAddon | null {
-  return addon.cuda ? (addon.cuda as unknown as CudaAddon) : null;
+  return addon.cuda ?? null;
 }
 
 // Arrays kept resident on the device, keyed weakly: when the array is collected, so is its
@@ -72,7 +37,7 @@ export function keepOnDevice(arr: Float32Array): boolean {
   checkF32(arr, 'arr', 0);
   const cuda = usableCuda();
   if (!cuda) return false;
-  if (!resident.has(arr)) resident.set(arr, cuda.upload(arr));
+  if (!resident.has(arr)) resident.set(arr, callNative(() => cuda.upload(arr)));
   return true;
 }
 
@@ -108,73 +73,51 @@ export function setCudaAllowTF32(on: boolean): void {
 
 const dev = (x: Float32Array): Operand => resident.get(x) ?? x;
 
-function gemmArgs(m: number, n: number, k: number, a: Float32Array, b: Float32Array, c: Float32Array, opts: GemmOptions = {}) {
+/** gemm's 14 positional arguments: resident device copies for A, B and bias; C always comes back to the host array. */
+function cudaGemmArgs(m: number, n: number, k: number, a: Float32Array, b: Float32Array, c: Float32Array, opts: GemmOptions) {
   checkGemm(m, n, k, a, b, c, opts);
-  return [
-    m,
-    n,
-    k,
-    dev(a),
-    dev(b),
-    c, // the output always comes back to the host array
-    opts.transA ?? false,
-    opts.transB ?? false,
-    opts.alpha ?? 1,
-    opts.beta ?? 0,
-    opts.bias ? dev(opts.bias) : null,
-    ACTIVATION_CODE[opts.activation ?? 'identity'],
-    opts.leakySlope ?? DEFAULT_LEAKY_SLOPE,
-    allowTF32,
-  ] as const;
+  return [...gemmArgs<Operand>(m, n, k, dev(a), dev(b), c, opts, opts.bias ? dev(opts.bias) : null), allowTF32] as const;
 }
 
-export function createCudaBackend(cuda: CudaAddon, fallbackSvd: NonNullable<Backend['svd']>, fallbackSvdAsync: NonNullable<Backend['svdAsync']>): Backend {
-  const wrap = (r: { U: Float32Array; S: Float32Array; V: Float32Array }, m: number, n: number, full: boolean): SvdResult => ({
-    U: r.U,
-    S: r.S,
-    V: r.V,
-    m,
-    n,
-    full,
-  });
-  const checkSvd = (a: Float32Array, m: number, n: number, full: boolean) => {
-    checkDim(m, 'm');
-    checkDim(n, 'n');
-    checkF32(a, 'a', m * n);
-    if (typeof full !== 'boolean') throw new BackendError(`Expected a boolean for full but received ${typeof full}`);
-  };
+/**
+ * The cuda backend over exports.cuda. The ops without a CUDA kernel (a full SVD of a non-square
+ * matrix, whose extra basis vectors Jacobi does not produce; the float64 solves; the finite
+ * check) run on the addon's CPU kernels, `cpu`: native code of the same addon.
+ */
+export function createCudaBackend(cuda: CudaAddon, cpu: Backend): Backend {
+  const wrap = (r: SvdArrays, m: number, n: number, full: boolean): SvdResult => ({ U: r.U, S: r.S, V: r.V, m, n, full });
   return {
     name: 'cuda',
-    gemm(m, n, k, a, b, c, opts) {
-      cuda.gemm(...gemmArgs(m, n, k, a, b, c, opts));
+    gemm(m, n, k, a, b, c, opts = {}) {
+      const args = cudaGemmArgs(m, n, k, a, b, c, opts);
+      callNative(() => cuda.gemm(...args));
     },
-    gemmAsync(m, n, k, a, b, c, opts) {
-      try {
-        return cuda.gemmAsync(...gemmArgs(m, n, k, a, b, c, opts));
-      } catch (err) {
-        return Promise.reject(err);
-      }
+    gemmAsync(m, n, k, a, b, c, opts = {}) {
+      return callNativeAsync(() => cuda.gemmAsync(...cudaGemmArgs(m, n, k, a, b, c, opts)));
     },
     colStats(x, rows, cols, act, acc, opts = {}) {
       checkColStats(x, rows, cols, act, acc);
       const writeBack = opts.writeBack ?? false;
       // With writeBack the host array is the output: never use a resident copy for it.
-      cuda.colStats(writeBack ? x : dev(x), rows, cols, ACTIVATION_CODE[act], opts.leakySlope ?? DEFAULT_LEAKY_SLOPE, acc.sum, acc.sumAbs, acc.zeros, acc.max, writeBack);
+      callNative(() =>
+        cuda.colStats(writeBack ? x : dev(x), rows, cols, ACTIVATION_CODE[act], opts.leakySlope ?? DEFAULT_LEAKY_SLOPE, acc.sum, acc.sumAbs, acc.zeros, acc.max, writeBack),
+      );
       if (writeBack) resident.get(x)?.update(x);
       acc.count += rows;
     },
-    // The device computes the thin SVD; a full SVD of a non-square matrix (whose extra basis
-    // vectors Jacobi does not produce) goes to the CPU path.
     svd(a, m, n, full) {
       checkSvd(a, m, n, full);
-      if (full && m !== n) return fallbackSvd(a, m, n, full);
-      return wrap(cuda.svd(a, m, n), m, n, full);
+      if (full && m !== n) return cpu.svd(a, m, n, full);
+      return wrap(callNative(() => cuda.svd(a, m, n)), m, n, full);
     },
     async svdAsync(a, m, n, full) {
       checkSvd(a, m, n, full);
-      if (full && m !== n) return fallbackSvdAsync(a, m, n, full);
-      return wrap(await cuda.svdAsync(a, m, n), m, n, full);
+      if (full && m !== n) return cpu.svdAsync(a, m, n, full);
+      return wrap(await callNativeAsync(() => cuda.svdAsync(a, m, n)), m, n, full);
     },
+    cholesky64: cpu.cholesky64,
+    solveLower64: cpu.solveLower64,
+    firstNonFinite: cpu.firstNonFinite,
   };
 }
 
@@ -184,9 +127,6 @@ export function probeCuda(addon: NativeAddon): { backend: Backend | null; reason
   if (info.cudaStatus !== 'ok') return { backend: null, reason: info.cudaStatus };
   const cuda = cudaAddon(addon);
   if (!cuda) return { backend: null, reason: 'addon reports CUDA but exports no cuda entry points' };
-  const cpu = createCpuBackend(addon);
-  const svd = cpu.svd ?? jsBackend.svd!;
-  const svdAsync = cpu.svdAsync ?? jsBackend.svdAsync!;
   residentAddon = cuda;
-  return { backend: createCudaBackend(cuda, svd, svdAsync) };
+  return { backend: createCudaBackend(cuda, createCpuBackend(addon)) };
 }

@@ -27,6 +27,7 @@ import { gemmConstants, gemmKernel } from '../../kernels/gpujs/gemm.js';
 import { BackendError } from '../errors.js';
 import { activate } from './activation.js';
 import { checkColStats, checkGemm } from './check.js';
+import { jsReferenceOps } from './js.js';
 import { ACTIVATION_CODE, DEFAULT_LEAKY_SLOPE, type Backend, type ColStats, type GemmOptions } from './types.js';
 
 export const GPUJS_MODES = ['auto', 'webasm', 'cpu', 'headlessgl'] as const;
@@ -270,6 +271,8 @@ function createGpujsBackend(gpu: GpuInstance, version: string, cacheLimit: numbe
   }
 
   const backend: GpujsBackend = {
+    // No gpu.js kernels for these: the js reference runs them (never the addon's native code).
+    ...jsReferenceOps,
     name: 'gpujs',
     version,
     get mode() {

@@ -3,7 +3,8 @@
 // concession: it keeps the inner loop contiguous). Accumulates in float64.
 
 import { activate } from './activation.js';
-import { checkColStats, checkGemm } from './check.js';
+import { checkCholesky, checkColStats, checkGemm, checkSolveLower, checkSvd } from './check.js';
+import { cholesky64Js, firstNonFiniteJs, solveLower64Js } from './dense64-js.js';
 import { svdJs } from './svd-js.js';
 import type { Activation, Backend, ColStats, GemmOptions, SvdResult } from './types.js';
 
@@ -63,9 +64,29 @@ export const jsBackend: Backend = {
   },
   colStats: colStatsJs,
   svd(a: Float32Array, m: number, n: number, full: boolean): SvdResult {
+    checkSvd(a, m, n, full);
     return svdJs(a, m, n, full);
   },
   async svdAsync(a: Float32Array, m: number, n: number, full: boolean): Promise<SvdResult> {
+    checkSvd(a, m, n, full);
     return svdJs(a, m, n, full);
   },
+  cholesky64(a, n, minPivot) {
+    checkCholesky(a, n, minPivot);
+    return cholesky64Js(a, n, minPivot);
+  },
+  solveLower64(l, n, x, k, transposed) {
+    checkSolveLower(l, n, x, k);
+    solveLower64Js(l, n, x, k, transposed);
+  },
+  firstNonFinite: firstNonFiniteJs,
 };
+
+/** The ops a backend without kernels of its own for them takes from the reference (never from another backend's native code). */
+export const jsReferenceOps = {
+  svd: jsBackend.svd,
+  svdAsync: jsBackend.svdAsync,
+  cholesky64: jsBackend.cholesky64,
+  solveLower64: jsBackend.solveLower64,
+  firstNonFinite: jsBackend.firstNonFinite,
+} satisfies Partial<Backend>;

@@ -97,12 +97,3 @@ export function getBackend(): Backend {
 export function tryBackend(name: BackendName): Backend | null {
   return probe(name).backend;
 }
-
-/** The backend that runs SVD: the current one if it has svd, else cpu, else js. */
-export function svdBackend(): Backend {
-  const b = getBackend();
-  if (b.svd) return b;
-  const cpu = probe('cpu').backend;
-  if (cpu?.svd) return cpu;
-  return jsBackend;
-}

@@ -11,7 +11,13 @@
 // - colStats reads X[rows×cols] (pre-activation), applies act, and accumulates per column:
 //     sum(a), sum(|a|), count(a == 0), max(a); `count` += rows. With writeBack the activated
 //     values replace X, so the forward pass can go on from X (stats fused with the forward).
-// - svd(A[m×n]) -> U, S, V with A ≈ U diag(S) Vᵀ, S descending (filled by the SVD issue).
+// - svd(A[m×n]) -> U, S, V with A ≈ U diag(S) Vᵀ, S descending.
+// - cholesky64(A[n×n] float64): A = L Lᵀ in place (L in the lower triangle, upper zeroed); the
+//     result names the first column whose pivot s is not > minPivot·max|a_ii| (or not > 0).
+// - solveLower64(L[n×n], X[n×k], transposed): X ← L⁻¹X, or L⁻ᵀX; float64, L lower triangular.
+// - firstNonFinite(x): the index of the first NaN/±Infinity, or −1.
+// Backends without a kernel of their own for an op use the js reference for it (never another
+// backend's native code), so TRIMNET_BACKEND=js runs no native code at all.
 
 export type BackendName = 'cuda' | 'cpu' | 'gpujs' | 'js';
 export const BACKEND_NAMES: readonly BackendName[] = ['cuda', 'cpu', 'gpujs', 'js'];
@@ -79,9 +85,23 @@ export interface Backend {
 
   colStats(x: Float32Array, rows: number, cols: number, act: Activation, acc: ColStats, opts?: { writeBack?: boolean; leakySlope?: number }): void;
 
-  /** Thin (full = false) or full SVD. Optional until the SVD issue lands; the registry falls back to js. */
-  svd?(a: Float32Array, m: number, n: number, full: boolean): SvdResult;
-  svdAsync?(a: Float32Array, m: number, n: number, full: boolean): Promise<SvdResult>;
+  /** Thin (full = false) or full SVD. */
+  svd(a: Float32Array, m: number, n: number, full: boolean): SvdResult;
+  svdAsync(a: Float32Array, m: number, n: number, full: boolean): Promise<SvdResult>;
+
+  /** In-place float64 Cholesky; failedAt is −1 or the column whose pivot failed (A is then partly overwritten). */
+  cholesky64(a: Float64Array, n: number, minPivot: number): CholeskyResult;
+
+  /** x (n×k) ← L⁻¹ x, or L⁻ᵀ x when transposed; float64, x must not share memory with l. */
+  solveLower64(l: Float64Array, n: number, x: Float64Array, k: number, transposed: boolean): void;
+
+  /** Index of the first NaN/±Infinity in x, or −1. */
+  firstNonFinite(x: Float32Array): number;
+}
+
+export interface CholeskyResult {
+  failedAt: number; // −1 when A was positive definite
+  pivot: number; // the failed pivot (a_jj − Σ l_jp²)
 }
 
 export function newColStats(cols: number): ColStats {

@@ -9,7 +9,7 @@
 //                   average output, carried by the bias instead);
 //   reconstruct     refit each layer after a pruned one by ridge least squares on calibration
 //                   data, so its pre-activations (on the pruned model's inputs) match the
-//                   unpruned model's: closed form via GEMM + Cholesky (src/prune/ridge.ts);
+//                   unpruned model's: closed form via GEMM + Cholesky (src/linalg/ridge.ts);
 //   finetune        a few epochs of the runtime's trainer.
 // targetParams finds λ by bisection over the sorted statistic values to meet a size budget.
 
@@ -18,9 +18,10 @@ import { ArgumentError, ShapeError, expected } from '../errors.js';
 import type { MLP } from '../nn/mlp.js';
 import { train } from '../nn/train.js';
 import { Tensor } from '../tensor.js';
+import { NeuronSelection } from './selection.js';
 import { type PruneReport, hiddenCount, makeReport, removeNeurons } from './shrink.js';
 import { type LayerStats, STATISTICS, type Statistic, checkStatsFit, statisticOf } from './stats.js';
-import { RidgeAccumulator } from './ridge.js';
+import { RidgeAccumulator } from '../linalg/ridge.js';
 
 export interface ReconstructOptions {
   /** Calibration inputs [N, in]. */
@@ -94,39 +95,36 @@ export function neuronScores(stats: readonly LayerStats[], statistic: Statistic,
   });
 }
 
-/** Which neurons go, per hidden layer, under thresholds `lambdas`. */
-export function selectNeurons(scores: readonly Float64Array[], statistic: Statistic, lambdas: readonly number[], minNeurons: number): number[][] {
+/** The neurons kept, per hidden layer, under thresholds `lambdas`. */
+export function selectNeurons(scores: readonly Float64Array[], statistic: Statistic, lambdas: readonly number[], minNeurons: number): NeuronSelection {
   const higherIsWorse = statistic === 'apoz';
-  return scores.map((v, i) => {
-    const lam = lambdas[i]!;
-    const gone = new Uint8Array(v.length);
-    let kept = v.length;
-    for (let j = 0; j < v.length; j++) {
-      if (higherIsWorse ? v[j]! > lam : v[j]! < lam) {
-        gone[j] = 1;
-        kept--;
+  return NeuronSelection.fromMasks(
+    scores.map((v, i) => {
+      const lam = lambdas[i]!;
+      const keep = new Uint8Array(v.length).fill(1);
+      let kept = v.length;
+      for (let j = 0; j < v.length; j++) {
+        if (higherIsWorse ? v[j]! > lam : v[j]! < lam) {
+          keep[j] = 0;
+          kept--;
+        }
       }
-    }
-    const floor = Math.min(minNeurons, v.length);
-    if (kept < floor) {
-      // Restore the best removed neurons (ties: lower index first).
-      const cand = Array.from({ length: v.length }, (_, j) => j).filter((j) => gone[j]);
-      cand.sort((a, b) => (higherIsWorse ? v[a]! - v[b]! : v[b]! - v[a]!) || a - b);
-      for (let r = 0; kept < floor; r++, kept++) gone[cand[r]!] = 0;
-    }
-    if (kept === 0) throw new ArgumentError(`Pruning would remove every neuron of hidden layer ${i} (λ = ${lam}); lower the threshold or set minNeurons ≥ 1`);
-    const out: number[] = [];
-    for (let j = 0; j < v.length; j++) if (gone[j]) out.push(j);
-    return out;
-  });
+      const floor = Math.min(minNeurons, v.length);
+      if (kept < floor) {
+        // Restore the best removed neurons (ties: lower index first).
+        const cand = Array.from({ length: v.length }, (_, j) => j).filter((j) => !keep[j]);
+        cand.sort((a, b) => (higherIsWorse ? v[a]! - v[b]! : v[b]! - v[a]!) || a - b);
+        for (let r = 0; kept < floor; r++, kept++) keep[cand[r]!] = 1;
+      }
+      if (kept === 0) throw new ArgumentError(`Pruning would remove every neuron of hidden layer ${i} (λ = ${lam}); lower the threshold or set minNeurons ≥ 1`);
+      return keep;
+    }),
+  );
 }
 
-/** Parameters of `mlp` after removing `removed` (no model is built). */
-export function paramsAfter(sizes: readonly number[], removed: readonly (readonly number[])[]): number {
-  const s = sizes.map((n, i) => (i > 0 && i < sizes.length - 1 ? n - removed[i - 1]!.length : n));
-  let p = 0;
-  for (let i = 0; i + 1 < s.length; i++) p += s[i]! * s[i + 1]! + s[i + 1]!;
-  return p;
+/** Parameters of an MLP with layer sizes `sizes` after `selection` (no model is built). */
+export function paramsAfter(sizes: readonly number[], selection: NeuronSelection): number {
+  return selection.paramsAfter(sizes);
 }
 
 function targetCount(mlp: MLP, target: number): number {
@@ -180,7 +178,7 @@ function finetune(model: MLP, f: FinetuneOptions, trainer: Trainer | undefined):
 const defaultTrainer: Trainer = (m, x, y, o) => train(m, x, y, o);
 
 /** Prunes `mlp` by its activation statistics; the input model is not modified. */
-export function pruneByActivation(mlp: MLP, stats: readonly LayerStats[], opts: PruneByActivationOptions): { model: MLP; report: ActivationPruneReport } {
+export function pruneByActivation(mlp: MLP, stats: readonly LayerStats[], opts: PruneByActivationOptions): { model: MLP; report: ActivationPruneReport; selection: NeuronSelection } {
   const { statistic = 'mean', relative = false, compensateBias = false, minNeurons = 1, reconstruct, targetParams, thresholds, threshold } = opts;
   checkStatsFit(mlp, stats);
   const hidden = hiddenCount(mlp);
@@ -196,12 +194,12 @@ export function pruneByActivation(mlp: MLP, stats: readonly LayerStats[], opts: 
   } else {
     lambdas = new Array<number>(hidden).fill(checkThreshold(threshold, 'threshold', statistic));
   }
-  const removed = selectNeurons(scores, statistic, lambdas, minNeurons);
+  const selection = selectNeurons(scores, statistic, lambdas, minNeurons);
   const fold = compensateBias ? stats.map((s) => Float64Array.from(s.mean)) : undefined;
-  let model = removeNeurons(mlp, removed, fold);
-  if (reconstruct) model = reconstructLayers(mlp, model, removed, reconstruct);
+  let model = removeNeurons(mlp, selection, fold);
+  if (reconstruct) model = reconstructLayers(mlp, model, selection, reconstruct);
   const report: ActivationPruneReport = {
-    ...makeReport(mlp, model, removed),
+    ...makeReport(mlp, model, selection),
     statistic,
     relative,
     thresholds: lambdas,
@@ -210,7 +208,7 @@ export function pruneByActivation(mlp: MLP, stats: readonly LayerStats[], opts: 
     finetuneEpochs: 0,
   };
   if (opts.finetune) report.finetuneEpochs = finetune(model, opts.finetune, opts.trainer);
-  return { model, report };
+  return { model, report, selection };
 }
 
 /**
@@ -218,7 +216,7 @@ export function pruneByActivation(mlp: MLP, stats: readonly LayerStats[], opts: 
  * model's activations (through the already refitted layers), its targets the original model's
  * pre-activations of the neurons that layer keeps. Returns a new model.
  */
-export function reconstructLayers(original: MLP, pruned: MLP, removed: readonly (readonly number[])[], opts: ReconstructOptions): MLP {
+export function reconstructLayers(original: MLP, pruned: MLP, selection: NeuronSelection, opts: ReconstructOptions): MLP {
   const { x, ridge = 1e-3, batchSize = 2048 } = opts;
   if (typeof ridge !== 'number' || !Number.isFinite(ridge) || ridge < 0) throw expected('a finite number ≥ 0', 'reconstruct.ridge', ridge);
   const xs = original.checkInput(x);
@@ -227,13 +225,10 @@ export function reconstructLayers(original: MLP, pruned: MLP, removed: readonly 
   const L = original.layers.length;
   const hidden = L - 1;
   const model = pruned.clone();
-  const firstPruned = removed.findIndex((r) => r.length > 0);
+  const firstPruned = selection.keep.findIndex((_, i) => selection.prunes(i));
   if (firstPruned < 0) return model;
-  // Kept output rows of each layer in the original numbering.
-  const keptRows = original.layers.map((l, i) => {
-    const gone = new Set(i < hidden ? removed[i]! : []);
-    return Array.from({ length: l.weight.shape[0]! }, (_, j) => j).filter((j) => !gone.has(j));
-  });
+  // Kept output rows of each layer in the original numbering (the output layer keeps all).
+  const keptRows = original.layers.map((l, i) => (i < hidden ? selection.keptIndices(i) : Array.from({ length: l.weight.shape[0]! }, (_, j) => j)));
   for (let l = firstPruned + 1; l < L; l++) {
     const d = model.layers[l]!.weight.shape[1]!;
     const outRows = keptRows[l]!;

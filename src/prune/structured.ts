@@ -24,9 +24,9 @@
 import { activate } from '../backend/activation.js';
 import { ArgumentError, DataError, expected } from '../errors.js';
 import type { MLP } from '../nn/mlp.js';
-import { MLP as MLPClass } from '../nn/mlp.js';
 import { Tensor, shapeStr } from '../tensor.js';
-import { type PruneReport, hiddenCount, makeReport, removeNeurons } from './shrink.js';
+import { NeuronSelection } from './selection.js';
+import { type PruneReport, hiddenCount, makeReport, removeNeurons, zeroNeurons } from './shrink.js';
 
 export type LnNorm = 1 | 2 | number; // 1, 2 or Infinity
 
@@ -178,7 +178,7 @@ export interface StructuredPruneReport extends PruneReport {
   zeroed?: number[][];
 }
 
-export function pruneStructured(mlp: MLP, opts: PruneStructuredOptions): { model: MLP; report: StructuredPruneReport } {
+export function pruneStructured(mlp: MLP, opts: PruneStructuredOptions): { model: MLP; report: StructuredPruneReport; selection: NeuronSelection } {
   const { amount, count, n = 2, includeOutput = false, shrink = true } = opts;
   if (shrink && includeOutput) {
     throw new ArgumentError('includeOutput needs shrink: false: the output layer is never removed physically (its rows are the classes)');
@@ -187,23 +187,21 @@ export function pruneStructured(mlp: MLP, opts: PruneStructuredOptions): { model
   const masks = mlp.layers.map((l, i) =>
     i < hidden || includeOutput ? lnStructuredMask(l.weight, { ...(amount !== undefined ? { amount } : {}), ...(count !== undefined ? { count } : {}), n, dim: 0 }) : null,
   );
-  const removed = masks.slice(0, hidden).map((m) => m!.pruned);
+  const sizes = mlp.layers.slice(0, hidden).map((l) => l.weight.shape[0]!);
+  const selection = NeuronSelection.removing(sizes, masks.slice(0, hidden).map((m) => m!.pruned));
   if (!shrink) {
-    const layers = mlp.layers.map((l, i) => {
-      const m = masks[i];
-      const w = m ? lnStructured(l.weight, { count: m.pruned.length, n, dim: 0 }) : l.weight.clone();
-      return { weight: w, bias: l.bias.slice() };
-    });
-    const model = new MLPClass(layers, mlp.activation, mlp.leakySlope);
-    const report: StructuredPruneReport = { ...makeReport(mlp, model, removed), zeroed: masks.map((m) => (m ? m.pruned : [])) };
-    return { model, report };
+    // PyTorch's W · mask on every hidden layer (and the output layer with includeOutput).
+    const out = masks[hidden];
+    const model = zeroNeurons(mlp, selection, out ? out.pruned : []);
+    const report: StructuredPruneReport = { ...makeReport(mlp, model, selection), zeroed: masks.map((m) => (m ? m.pruned : [])) };
+    return { model, report, selection };
   }
   // A removed neuron's output is act(0 · x + b_j) = act(b_j) for every input: fold it forward.
-  const fold = removed.map((r, i) => {
-    const c = new Float64Array(mlp.layers[i]!.bias.length);
-    for (const j of r) c[j] = Math.fround(activate(mlp.activation, mlp.layers[i]!.bias[j]!, mlp.leakySlope));
+  const fold = sizes.map((size, i) => {
+    const c = new Float64Array(size);
+    for (const j of selection.removedIndices(i)) c[j] = Math.fround(activate(mlp.activation, mlp.layers[i]!.bias[j]!, mlp.leakySlope));
     return c;
   });
-  const model = removeNeurons(mlp, removed, fold);
-  return { model, report: makeReport(mlp, model, removed) };
+  const model = removeNeurons(mlp, selection, fold);
+  return { model, report: makeReport(mlp, model, selection), selection };
 }

@@ -121,7 +121,7 @@ export function sweep(mlp: MLP, x: Tensor, labels: ArrayLike<number>, opts: Swee
     const accuracy = model.evaluate(xs, labels).accuracy;
     const row: SweepRow = {
       threshold,
-      neurons: report.kept,
+      neurons: report.keptCount,
       params: report.paramsAfter,
       paramsRemovedPct: report.paramsRemovedPct,
       bytes: model.toSafetensors().length,

@@ -6,7 +6,9 @@ import { createCpuBackend } from '../../dist/src/backend/cpu.js';
 import { gemmJs, colStatsJs } from '../../dist/src/backend/js.js';
 import { ACTIVATIONS, newColStats } from '../../dist/src/backend/types.js';
 import { Rng } from '../../dist/src/rng.js';
-import { cholesky64Js } from '../../dist/src/dense64.js';
+import { cholesky64Js } from '../../dist/src/backend/dense64-js.js';
+import { spdMatrix } from './spd.mjs';
+import { gemmTolerance, svdProblems } from './tolerance.mjs';
 
 const load = loadAddon();
 if (!load.addon) {
@@ -53,7 +55,7 @@ for (const [m, n, k] of shapes) {
         const want = c0.slice(), got = c0.slice();
         gemmJs(m, n, k, a, b, want, opts);
         cpu.gemm(m, n, k, a, b, got, opts);
-        close(got, want, 4e-5 * Math.sqrt(Math.max(1, k)), `gemm ${m}×${n}×${k} ${JSON.stringify({ ...opts, bias: !!opts.bias })}`);
+        close(got, want, gemmTolerance(k), `gemm ${m}×${n}×${k} ${JSON.stringify({ ...opts, bias: !!opts.bias })}`);
       }
 }
 for (const act of ACTIVATIONS) {
@@ -86,34 +88,8 @@ for (const act of ACTIVATIONS) {
 // reconstruction and orthonormality (the kernels differ only in how the loops are compiled).
 function svdCheck(m, n, full, seed) {
   const a = rand(m * n, seed);
-  const { U, S, V } = cpu.svd(a, m, n, full);
-  const p = Math.min(m, n), pu = full ? m : p, pv = full ? n : p;
-  const label = `svd ${m}×${n} full=${full}`;
-  let err = 0, smax = S[0] ?? 0;
-  for (let i = 0; i < m; i++)
-    for (let j = 0; j < n; j++) {
-      let s = 0;
-      for (let r = 0; r < p; r++) s += U[i * pu + r] * S[r] * V[j * pv + r];
-      err = Math.max(err, Math.abs(s - a[i * n + j]));
-    }
   checks++;
-  if (!(err <= 2e-5 * Math.max(1, smax))) failures.push(`${label}: max |A − USVᵀ| ${err}`);
-  for (const [X, rows, cols, name] of [[U, m, pu, 'U'], [V, n, pv, 'V']]) {
-    let off = 0;
-    for (let c1 = 0; c1 < cols; c1++)
-      for (let c2 = c1; c2 < cols; c2++) {
-        let s = 0;
-        for (let r = 0; r < rows; r++) s += X[r * cols + c1] * X[r * cols + c2];
-        off = Math.max(off, Math.abs(s - (c1 === c2 ? 1 : 0)));
-      }
-    checks++;
-    if (!(off <= 1e-5)) failures.push(`${label}: max |${name}ᵀ${name} − I| ${off}`);
-  }
-  for (let r = 1; r < p; r++)
-    if (S[r] > S[r - 1]) {
-      failures.push(`${label}: S not descending at ${r}`);
-      break;
-    }
+  failures.push(...svdProblems(cpu.svd(a, m, n, full), a, m, n, full, `svd ${m}×${n} full=${full}`));
 }
 for (const [m, n, full, seed] of [[1, 1, false, 1], [7, 5, true, 2], [40, 129, false, 3], [129, 40, true, 4], [260, 250, false, 5], [400, 120, false, 6]])
   svdCheck(m, n, full, seed);
@@ -121,19 +97,13 @@ for (const [m, n, full, seed] of [[1, 1, false, 1], [7, 5, true, 2], [40, 129, f
 // Float64 Cholesky (blocked, register-blocked trailing update) against the plain loops.
 for (const n of [1, 97, 300]) {
   const r = new Rng(n);
-  const b = Float64Array.from({ length: n * n }, () => r.uniform(-1, 1));
-  const a = new Float64Array(n * n);
-  for (let i = 0; i < n; i++)
-    for (let j = 0; j <= i; j++) {
-      let s = 0;
-      for (let k = 0; k < n; k++) s += b[i * n + k] * b[j * n + k];
-      a[i * n + j] = a[j * n + i] = s / n + (i === j ? 0.5 : 0);
-    }
+  const a = spdMatrix(n, () => r.uniform(-1, 1));
   const ln = a.slice(), lj = a.slice();
   const res = load.addon.cholesky64(ln, n, 0);
-  cholesky64Js(lj, n, (j) => new Error(`reference failed at ${j}`));
+  const ref = cholesky64Js(lj, n, 0);
   checks++;
-  if (res.failedAt !== -1) failures.push(`cholesky64 ${n}: failed at ${res.failedAt}`);
+  if (ref.failedAt !== -1) failures.push(`cholesky64 ${n}: the reference failed at ${ref.failedAt}`);
+  else if (res.failedAt !== -1) failures.push(`cholesky64 ${n}: failed at ${res.failedAt}`);
   else close(Float32Array.from(ln), Float32Array.from(lj), 1e-6, `cholesky64 ${n}`);
 }
 

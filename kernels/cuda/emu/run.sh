@@ -35,8 +35,9 @@ for f in "$root"/kernels/cuda/*.cu "$root/bench/gpu/driver.cu"; do
   compile "$out/$b.emu.cpp" "$out/$b.o" -x c++
 done
 compile "$here/emu.cpp" "$out/emu.o"
-for f in "$root"/kernels/cpu/*.cpp; do
+for f in "$root"/kernels/cpu/*.cpp "$root"/kernels/cpu/svd/*.cpp; do
   b="$(basename "$f" .cpp)"; extra=()
+  [[ $f == */svd/* ]] && b="svd_$b"
   [[ $b == gemm_avx512 ]] && extra=(-mavx512f -mavx512vl -mavx512bw -mavx512dq -mavx2 -mfma)
   [[ $b == gemm_avx2 ]] && extra=(-mavx2 -mfma)
   compile "$f" "$out/cpu_$b.o" "${extra[@]}"

@@ -94,7 +94,7 @@ export function register(program: Command): void {
     .option('--normalize', 'procrustes: unit-length rows, centre, unit-length again (vecmap)')
     .option('--k <n>', 'cca: shared dimensions (default 32, capped at the rank of the data, with a note)', intOption('--k'))
     .option('--weighted', 'cca: weight the shared dimensions by their correlations')
-    .option('--ridge <r>', 'linear: absolute ridge (default 1e-3: dead ReLU units make plain least squares singular); cca: relative ridge (default 1e-6); kernel: ridge (default 0.1)', numberOption('--ridge', { min: 0 }))
+    .option('--ridge <r>', 'relative ridge for every method, as for prune --reconstruct: λ = r × the mean diagonal of the matrix it regularises (linear: XᵀX, default 1e-6, which keeps dead ReLU units from making least squares singular; cca: each covariance, default 1e-6; kernel: the feature Gram matrix, default 0.04 ≈ an absolute 0.1 at 5,000 fit rows and 2,000 features; kernel --exact: K, whose mean diagonal is 1, default 0.1)', numberOption('--ridge', { min: 0 }))
     .option('--features <n>', 'kernel: random Fourier features', intOption('--features'), 2000)
     .option('--exact', 'kernel: exact kernel ridge regression (n×n kernel) instead of random features')
     .option('--gamma <g>', 'kernel: relative RBF width', numberOption('--gamma', { min: 0 }), 2)
@@ -175,13 +175,13 @@ export function register(program: Command): void {
         if (o.k === undefined && k < 32) notes.push(`cca: k = ${k}, the rank of the fit data (the default 32 capped; --k sets it)`);
         extra.correlations = Array.from(m.correlations.subarray(0, Math.min(8, k)));
       } else if (method === 'linear') {
-        const m = linearMap(Af, Bf, { ridge: o.ridge ?? 1e-3, center: !!o.center });
+        const m = linearMap(Af, Bf, { ridge: o.ridge ?? 1e-6, ridgeScale: 'relative', center: !!o.center });
         [Q, K, tensors] = [m.apply(Ae), m.target(Be), m.tensors()];
       } else if (o.exact) {
         const m = kernelRidge(Af, Bf, { gamma: o.gamma, ridge: o.ridge ?? 0.1 });
         [Q, K, tensors] = [m.apply(Ae), m.target(Be), m.tensors()];
       } else {
-        const m = kernelMap(Af, Bf, { features: o.features, gamma: o.gamma, ridge: o.ridge ?? 0.1, seed: o.seed });
+        const m = kernelMap(Af, Bf, { features: o.features, gamma: o.gamma, ridge: o.ridge ?? 0.04, ridgeScale: 'relative', seed: o.seed });
         [Q, K, tensors] = [m.apply(Ae), m.target(Be), m.tensors()];
       }
       const fitSeconds = (performance.now() - t0) / 1000;

@@ -54,7 +54,7 @@ export function register(program: Command): void {
         acc = { before: model.evaluate(ds.test.x, ds.test.labels).accuracy, after: pruned.evaluate(ds.test.x, ds.test.labels).accuracy };
       }
       writeOutput(o.out, bytes, [file]);
-      const zeroed = (report.zeroed ?? report.removed).map((r) => r.length);
+      const zeroed = (report.zeroed ?? report.removedIndices).map((r) => r.length);
       const out = { out: o.out, mode: o.maskOnly ? 'mask' : 'shrink', n: o.n, ...(amount !== undefined ? { amount } : { count }), zeroedPerLayer: zeroed, ...report, bytes: bytes.length, accuracy: acc };
       if (o.json) return printJson(out);
       console.log(`${file}: ${report.layerSizesBefore.join('-')} -> ${report.layerSizesAfter.join('-')} (L${o.n} structured, ${o.maskOnly ? 'rows zeroed as PyTorch' : 'neurons removed'}${o.allLayers ? ', every layer' : ''})`);

@@ -43,7 +43,7 @@ export function addPruneOptions(cmd: Command): Command {
     .option('--relative', 'compare statistic / layer max instead of the raw value')
     .option('--compensate-bias', "fold each removed neuron's mean output into the next layer's bias")
     .option('--reconstruct', "refit each layer after a pruned one by ridge least squares (calibration: training images)")
-    .option('--ridge <r>', 'relative ridge for --reconstruct', numberOption('--ridge', { min: 0 }), 1e-3)
+    .option('--ridge <r>', 'relative ridge for --reconstruct: λ = r × the mean diagonal of the Gram matrix (as align --ridge)', numberOption('--ridge', { min: 0 }), 1e-3)
     .option('--calib <n>', 'calibration images for --reconstruct (first n training images)', intOption('--calib'), 10000)
     .option('--stats-limit <n>', 'collect statistics on the first n training images only', intOption('--stats-limit'));
 }

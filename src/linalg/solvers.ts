@@ -1,6 +1,6 @@
-// Small dense solvers for the alignment methods (ridge maps, CCA whitening), on top of the
-// backend SVD. Inputs and outputs are float32 Tensors (row-major); the O(n³) work that must be
-// accurate (Cholesky, triangular solves, Householder QR, small Jacobi eigen) runs in float64.
+// The public dense solvers on float32 Tensors (row-major), on top of the backend SVD and the
+// float64 Cholesky and solves of cholesky.ts; the O(n³) work that must be accurate (Cholesky,
+// triangular solves, Householder QR, small Jacobi eigen) runs in float64.
 //
 //   cholesky(A)            A = L Lᵀ, L lower triangular (A symmetric positive definite)
 //   solveSPD(A, B, {ridge}) X with (A + ridge·I) X = B   (B n×k; the ridge normal equations)
@@ -12,10 +12,10 @@
 // Symmetric input is checked (|a_ij − a_ji| <= 1e-4·max|a|, then the symmetric part is used),
 // so a covariance from a float32 GEMM that is symmetric only to rounding is accepted.
 
-import { svdBackend } from './backend/registry.js';
-import { cholesky64 as cholesky64Core, solveLower64, solveLowerT64 } from './dense64.js';
-import { ArgumentError, ShapeError, expected } from './errors.js';
-import { Tensor, shapeStr } from './tensor.js';
+import { getBackend } from '../backend/registry.js';
+import { ArgumentError, ShapeError, expected } from '../errors.js';
+import { Tensor, shapeStr } from '../tensor.js';
+import { cholesky64 as cholesky64Core, solveLower64, solveLowerT64, solveSPD64 } from './cholesky.js';
 
 /** Symmetric eigen: values descending, vectors in the columns of an n×n tensor. */
 export interface SymmetricEigen {
@@ -76,15 +76,18 @@ function toTensor(x: Float64Array, shape: [number, number]): Tensor {
   return new Tensor(Float32Array.from(x), shape);
 }
 
+// A pivot that is not clearly positive (<= 1e-12 · the largest diagonal) means A is not
+// (numerically) positive definite.
+const MIN_PIVOT = 1e-12;
+const notSPD = (what: string) => (j: number, s: number, dmax: number) =>
+  new ArgumentError(
+    `Expected a symmetric positive definite matrix for ${what} but received one whose pivot ${j} is ${s.toPrecision(3)} ` +
+      `(largest diagonal ${dmax.toPrecision(3)}); add a ridge`,
+  );
+
 /** In-place float64 Cholesky of the n×n SPD matrix a (lower triangle gets L, upper is zeroed). */
 function cholesky64(a: Float64Array, n: number, what: string): void {
-  // A pivot that is not clearly positive means A is not (numerically) positive definite.
-  const fail = (j: number, s: number, dmax: number) =>
-    new ArgumentError(
-      `Expected a symmetric positive definite matrix for ${what} but received one whose pivot ${j} is ${s.toPrecision(3)} ` +
-        `(largest diagonal ${dmax.toPrecision(3)}); add a ridge`,
-    );
-  cholesky64Core(a, n, fail, 1e-12);
+  cholesky64Core(a, n, notSPD(what), MIN_PIVOT);
 }
 
 /** A = L Lᵀ for a symmetric positive definite A (n×n). Returns L (lower triangular). */
@@ -107,11 +110,8 @@ export function solveSPD(a: Tensor, b: Tensor, opts: { ridge?: number } = {}): T
   const bb = rhs(b, n, a, 'solveSPD');
   const k = bb.shape[1]!;
   for (let i = 0; i < n; i++) l[i * n + i]! += ridge;
-  cholesky64(l, n, 'solveSPD matrix (plus ridge)');
   const x = Float64Array.from(bb.data);
-  // L y = b (forward), then Lᵀ x = y (backward); all k columns at once, row by row.
-  solveLower64(l, n, x, k);
-  solveLowerT64(l, n, x, k);
+  solveSPD64(l, n, x, k, notSPD('solveSPD matrix (plus ridge)'), MIN_PIVOT);
   return toTensor(x, [n, k]);
 }
 
@@ -212,7 +212,7 @@ export function symmetricEigen(a: Tensor): SymmetricEigen {
   const shifted = new Float32Array(n * n);
   for (let i = 0; i < n * n; i++) shifted[i] = s[i]!;
   for (let i = 0; i < n; i++) shifted[i * n + i] = s[i * n + i]! + c;
-  const r = svdBackend().svd!(shifted, n, n, false);
+  const r = getBackend().svd(shifted, n, n, false);
   const values = Float64Array.from(r.S, (x) => x - c);
   return { values, vectors: new Tensor(r.U, [n, n]) };
 }
@@ -233,7 +233,7 @@ export function inverseSqrtSPD(a: Tensor): Tensor {
     q = e.v;
     lam = e.values;
   } else {
-    const r = svdBackend().svd!(Float32Array.from(s), n, n, false);
+    const r = getBackend().svd(Float32Array.from(s), n, n, false);
     q = r.U;
     lam = Float64Array.from(r.S);
   }
