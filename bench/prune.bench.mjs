@@ -16,9 +16,10 @@ const { loadDataset } = await import(join(dist, 'io', 'datasets.js'));
 const { MLP } = await import(join(dist, 'nn', 'mlp.js'));
 const { activationStats } = await import(join(dist, 'prune', 'stats.js'));
 const { pruneByActivation } = await import(join(dist, 'prune', 'activation.js'));
-const { sweep, predictLatencyUs } = await import(join(dist, 'prune', 'sweep.js'));
+const { sweep, sweeps, predictLatencyUs } = await import(join(dist, 'prune', 'sweep.js'));
 const { getBackend } = await import(join(dist, 'backend', 'registry.js'));
-const { sweepSvg } = await import(join(dist, 'prune', 'report.js'));
+const { describeResult, plotSeries, svgToPng, sweepSvg } = await import(join(dist, 'prune', 'report.js'));
+const { DEFAULT_THRESHOLDS } = await import(join(dist, 'cli', 'commands', 'sweep.js'));
 const { writeFileSync } = await import('node:fs');
 
 const quick = process.argv.includes('--quick');
@@ -136,12 +137,16 @@ log('');
 log(mdTable(['λ', 'neurons', 'params', 'removed %', 'trimnet acc %', 'PyTorch acc %'], sw.rows.map((r, i) => [
   r.threshold, r.neurons.join('-'), r.params, r.paramsRemovedPct.toFixed(1), (100 * r.accuracy).toFixed(2), peer ? (100 * peer.rows[i].accuracy).toFixed(2) : '-',
 ])));
-const sw2 = sweep(model, xte, yte, { thresholds: ths, stats, compensateBias: true, reconstruct: { x: calib }, latency: false });
-const sw0 = sweep(model, xte, yte, { thresholds: ths, stats, latency: false });
-writeFileSync(join(root, 'bench', 'results', 'prune-sweep.svg'), sweepSvg([
-  { name: 'mean (PyTorch one-shot)', rows: sw0.rows },
-  { name: 'mean + bias compensation', rows: sw.rows },
-  { name: 'mean + compensation + reconstruction', rows: sw2.rows },
-], { baseline: base, title: `784-512-256-10 on ${full ? 'Fashion-MNIST' : 'the mini split'}: one-shot pruning` }));
-log('\nPlot: [prune-sweep.svg](prune-sweep.svg) (one-shot, no fine-tuning).');
+// The plot: two statistics (mean activation, APoZ), both with bias compensation, with file size
+// and interleaved single-sample latency: the same as
+//   trimnet sweep <model> --data fashion-mnist --statistic mean,apoz --compensate-bias --plot prune-sweep.svg
+const plotSweeps = sweeps(model, xte, yte, ['mean', 'apoz'].map((statistic) => ({ thresholds: DEFAULT_THRESHOLDS[statistic], stats, statistic, compensateBias: true })));
+const svg = await sweepSvg(plotSeries(plotSweeps), {
+  title: `Activation pruning by ${plotSweeps.map(describeResult).join(' vs ')}`,
+  subtitle: `784-512-256-10 on '${full ? 'fashion-mnist' : 'mini'}' (${xte.rows} test images); statistics on ${xtr.rows} training images; latency: predictOne on one image, median of interleaved rounds`,
+  baseline: plotSweeps[0].baseline,
+});
+writeFileSync(join(root, 'bench', 'results', 'prune-sweep.svg'), svg);
+writeFileSync(join(root, 'bench', 'results', 'prune-sweep.png'), await svgToPng(svg));
+log('\nPlot: [prune-sweep.svg](prune-sweep.svg) / [.png](prune-sweep.png) (mean activation vs APoZ, bias compensation, no fine-tuning; with file size and latency).');
 writeResults('prune', 'Pruning', out.join('\n'));

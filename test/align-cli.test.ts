@@ -84,7 +84,7 @@ describe('trimnet align', () => {
     writeFileSync(join(dir, 'short.npy'), writeNpy(Tensor.randn([10, 8], 1)));
     expectOneLineError(trimnet('align', aFile, join(dir, 'short.npy')), /600 rows but .* has 10/);
     expectOneLineError(trimnet('align', aFile, labelsFile), /float32 or float64 embeddings in labels.npy/);
-    expectOneLineError(trimnet('align', aFile, bFile, '--fit', '700:'), /fit range 700: selects 0/);
+    expectOneLineError(trimnet('align', aFile, bFile, '--fit', '700:'), /--fit 700: reaches row 700 but the embeddings have 600 rows/);
     expectOneLineError(trimnet('align', aFile, bFile, '--method', 'cca', '--k', '9', '--fit', '0:400', '--eval', '400:'), /k ≤ 8/);
     expectOneLineError(trimnet('align', aFile, bFile, '--method', 'nope'), /--method/);
     expectOneLineError(trimnet('align', aFile, bFile, '--fit', '0:400', '--eval', '400:', '--out', aFile), /input|over/i);

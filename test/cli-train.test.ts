@@ -62,8 +62,8 @@ describe('trimnet train / eval', () => {
     expectOneLineError(trimnet('eval', join(dir, 'nan.safetensors')), /NaN/);
     expectOneLineError(trimnet('eval', join(fx, 'torch_small.safetensors'), '--data', 'fashion-mnist'), /apt-get install dataset-fashion-mnist/);
     expectOneLineError(trimnet('train', '--data', join(dir, 'nodir'), '--out', join(dir, 'x.safetensors')), /not 'mini', 'fashion-mnist' or an existing directory/);
-    expectOneLineError(trimnet('train', '--layers', '12,x'), /Expected comma-separated positive integers/);
-    expectOneLineError(trimnet('train', '--optimizer', 'lbfgs', '--epochs', '0'), /'adam' or 'sgd'/);
+    expectOneLineError(trimnet('train', '--layers', '12,x'), /Expected comma-separated numbers, each an integer ≥ 1, such as 512,256 \(or none\) for --layers/);
+    expectOneLineError(trimnet('train', '--optimizer', 'lbfgs', '--epochs', '1'), /'adam' or 'sgd'/);
     expect(existsSync(join(dir, 'x.safetensors'))).toBe(false);
   });
 

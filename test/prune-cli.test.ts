@@ -5,19 +5,15 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MLP } from '../src/nn/mlp.js';
 import { lnStructured } from '../src/prune/structured.js';
-import { cliRunner } from './helpers/cli.js';
+import { loadDataset } from '../src/io/datasets.js';
+import { pruneByActivation } from '../src/prune/activation.js';
+import { activationStats } from '../src/prune/stats.js';
+import { cliRunner, expectOneLineError as oneLineError } from './helpers/cli.js';
 
 const model = join(import.meta.dirname, 'fixtures', 'nn', 'torch_small.safetensors'); // 784-64-32-10 relu
 const dir = mkdtempSync(join(tmpdir(), 'trimnet-prune-cli-'));
 
 const trimnet = cliRunner(dir, { TRIMNET_FASHION_MNIST: '/nonexistent/fmnist' });
-
-function oneLineError(r: { code: number | null; out: string; err: string }, msg: RegExp) {
-  expect(r.code).toBe(1);
-  const lines = r.err.trim().split('\n');
-  expect(lines.length, r.err).toBeLessThanOrEqual(2); // commander adds a "(run with --help …)" hint
-  expect(lines[0]).toMatch(msg);
-}
 
 describe('trimnet stats / prune / sweep / l2', () => {
   it('stats prints a per-layer summary and writes mergeable JSON that prune reads', () => {
@@ -42,6 +38,31 @@ describe('trimnet stats / prune / sweep / l2', () => {
     expect(statSync(out).size).toBe(rep.bytesAfter);
     expect(rep.accuracyAfter).toBeGreaterThan(0.5);
     expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('prune --threshold 0.2 removes exactly the neurons pruneByActivation removes', () => {
+    // The CLI collects statistics on the whole training split of 'mini', as done here; both run
+    // the same code on the same backend, so the kept neurons and the weights must be identical.
+    const out = join(dir, 'lambda.safetensors');
+    const p = trimnet('prune', model, '--threshold', '0.2', '--out', out, '--json');
+    expect(p.code, p.err).toBe(0);
+    const orig = MLP.fromSafetensors(model);
+    const { model: lib, report } = pruneByActivation(orig, activationStats(orig, loadDataset('mini').train.x), { threshold: 0.2 });
+    const cli = MLP.fromSafetensors(out);
+    expect(report.layerSizesAfter).not.toEqual(report.layerSizesBefore); // λ = 0.2 removes something here
+    expect(cli.layerSizes()).toEqual(lib.layerSizes());
+    expect(JSON.parse(p.out).layerSizesAfter).toEqual(lib.layerSizes());
+    cli.layers.forEach((l, i) => {
+      expect(l.weight.data).toEqual(lib.layers[i]!.weight.data);
+      expect(l.bias).toEqual(lib.layers[i]!.bias);
+    });
+    // Kept indices of the first hidden layer: its rows are the original rows that survived.
+    const rowsOf = (m: MLP) => Array.from({ length: m.layers[0]!.weight.shape[0]! }, (_, r) => m.layers[0]!.weight.data.subarray(r * 784, (r + 1) * 784).join());
+    const origRows = rowsOf(orig);
+    const keptCli = rowsOf(cli).map((r) => origRows.indexOf(r));
+    const keptLib = rowsOf(lib).map((r) => origRows.indexOf(r));
+    expect(keptCli).toEqual(keptLib);
+    expect(keptCli.every((k, i) => k >= 0 && (i === 0 || k > keptCli[i - 1]!))).toBe(true);
   });
 
   it('prune --target-params meets the budget, with reconstruction', () => {
@@ -83,20 +104,20 @@ describe('trimnet stats / prune / sweep / l2', () => {
   });
 
   it('bad input ends with one clear line and exit code 1, and never writes over the input', () => {
-    oneLineError(trimnet('prune', model, '--threshold', 'NaN', '--out', join(dir, 'x.safetensors')), /Expected a finite number ≥ 0 for --threshold but received "NaN"/);
+    oneLineError(trimnet('prune', model, '--threshold', 'NaN', '--out', join(dir, 'x.safetensors')), /Expected a number ≥ 0 for --threshold but received "NaN"/);
     oneLineError(trimnet('prune', model, '--threshold', '-1', '--out', join(dir, 'x.safetensors')), /--threshold/);
     oneLineError(trimnet('prune', model, '--out', join(dir, 'x.safetensors')), /exactly one of --threshold or --target-params/);
     oneLineError(trimnet('prune', model, '--threshold', '0.1', '--statistic', 'median', '--out', join(dir, 'x.safetensors')), /mean, meanAbs, apoz/);
     oneLineError(trimnet('prune', model, '--threshold', '0.1', '--out', model), /Refusing to write .* input file/);
     oneLineError(trimnet('prune', model, '--threshold', '0.1', '--data', 'fashion-mnist', '--out', join(dir, 'x.safetensors')), /apt-get install dataset-fashion-mnist/);
     oneLineError(trimnet('prune', join(dir, 'missing.safetensors'), '--threshold', '0.1', '--out', join(dir, 'x.safetensors')), /missing\.safetensors/);
-    oneLineError(trimnet('prune', model, '--threshold', '1.5', '--statistic', 'apoz', '--out', join(dir, 'x.safetensors')), /APoZ/);
-    oneLineError(trimnet('l2', model, '--amount', '1.5', '--out', join(dir, 'x.safetensors')), /fraction in the range \[0, 1\] for --amount/);
+    oneLineError(trimnet('prune', model, '--threshold', '1.5', '--statistic', 'apoz', '--out', join(dir, 'x.safetensors')), /APoZ.* for --threshold but received 1.5/);
+    oneLineError(trimnet('l2', model, '--amount', '1.5', '--out', join(dir, 'x.safetensors')), /a number in \[0, 1\] for --amount/);
     oneLineError(trimnet('l2', model, '--count', '65', '--out', join(dir, 'x.safetensors')), /at most the 64 channels/);
     oneLineError(trimnet('l2', model, '--amount', '0.5', '--all-layers', '--out', join(dir, 'x.safetensors')), /needs --mask-only/);
     oneLineError(trimnet('l2', model, '--amount', '1', '--out', join(dir, 'x.safetensors')), /every neuron/);
     oneLineError(trimnet('l2', model, '--amount', '0.5', '--n', '3', '--out', join(dir, 'x.safetensors')), /1, 2 or inf/);
-    oneLineError(trimnet('sweep', model, '--thresholds', '0,abc'), /comma-separated numbers/);
+    oneLineError(trimnet('sweep', model, '--thresholds', '0,abc'), /comma-separated numbers.* for --thresholds/);
     expect(existsSync(join(dir, 'x.safetensors'))).toBe(false);
   });
 });

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { MLP } from '../src/nn/mlp.js';
-import { niceTicks, sweepSvg, sweepTable } from '../src/prune/report.js';
+import { plotSeries, svgToPng, sweepPlotSpec, sweepSvg, sweepTable } from '../src/prune/report.js';
 import { pruneByActivation } from '../src/prune/activation.js';
 import { activationStats } from '../src/prune/stats.js';
-import { sweep } from '../src/prune/sweep.js';
+import { interleavedLatencyUs, sweep, sweeps } from '../src/prune/sweep.js';
 import { Tensor } from '../src/tensor.js';
 
 const mlp = MLP.create({ sizes: [16, 24, 12, 4], seed: 21 });
@@ -47,29 +47,80 @@ describe('sweep', () => {
   });
 });
 
-describe('sweepSvg', () => {
-  it('draws axes, ticks, one path per series, λ labels and a legend', () => {
-    const r = sweep(mlp, x, labels, { thresholds: [0, 0.05, 0.1, 0.2, 0.4], latency: false });
-    const r2 = sweep(mlp, x, labels, { thresholds: [0, 0.05, 0.1, 0.2, 0.4], compensateBias: true, latency: false });
-    const svg = sweepSvg([{ name: 'mean', rows: r.rows }, { name: 'mean + <comp>', rows: r2.rows }], { baseline: 1, title: 'test' });
-    expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
+describe('sweep plot (Vega)', () => {
+  const r = sweep(mlp, x, labels, { thresholds: [0, 0.02, 0.04, 0.05, 0.1, 0.2, 0.4], latency: false });
+  const r2 = sweep(mlp, x, labels, { thresholds: [1, 0.9, 0.8, 0.7, 0.5], statistic: 'apoz', compensateBias: true, latencyReps: 20 });
+
+  it('names the statistics in the title and legend, with panels for size and latency', async () => {
+    const svg = await sweepSvg(plotSeries([r, r2]), { baseline: r.baseline, subtitle: 'test <model>' });
+    expect(svg.startsWith('<svg')).toBe(true);
     expect(svg.trim().endsWith('</svg>')).toBe(true);
-    expect(svg.match(/<path /g)).toHaveLength(2);
-    expect(svg.match(/<circle cx=[^>]*><title>/g)).toHaveLength(10);
-    expect(svg).toContain('parameters removed (%)');
-    expect(svg).toContain('test accuracy (%)');
-    expect(svg).toContain('mean + &lt;comp&gt;'); // escaped
+    expect(svg).toContain('Activation pruning by mean activation vs APoZ + bias compensation');
+    expect(svg).toContain('statistic'); // the legend's title
+    expect(svg).toContain('test &lt;model&gt;'); // escaped
+    for (const t of ['parameters removed (%)', 'test accuracy (%)', 'safetensors size (KiB)', 'predictOne, median (µs)', 'unpruned']) expect(svg).toContain(t);
     expect(svg).toContain('λ=0.4');
-    expect(svg).toContain('unpruned 100.00%');
     expect(svg).not.toMatch(/NaN|undefined|Infinity/);
-    expect(sweepSvg(r)).toContain('<path ');
+    // one sweep, no latency: the latency panel is left out
+    const one = await sweepSvg(r);
+    expect(one).toContain('safetensors size (KiB)');
+    expect(one).not.toContain('predictOne');
   });
 
-  it('picks nice ticks', () => {
-    expect(niceTicks(0, 100)).toEqual([0, 20, 40, 60, 80, 100]);
-    expect(niceTicks(86.3, 89.9)).toEqual([87, 88, 89]);
-    expect(niceTicks(0, 0.3)).toEqual([0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3]);
-    expect(niceTicks(5, 5).length).toBeGreaterThan(1);
+  it('places the λ labels so that no two overlap', async () => {
+    const vega = await import('vega');
+    const view = new vega.View(vega.parse(sweepPlotSpec(plotSeries([r, r2])) as unknown as import('vega').Spec), { renderer: 'none' });
+    await view.runAsync();
+    type Item = { text?: string; opacity?: number; bounds: { x1: number; y1: number; x2: number; y2: number }; items?: Item[]; mark?: unknown };
+    const labels: { x1: number; y1: number; x2: number; y2: number }[] = [];
+    const walk = (node: Item, dx: number, dy: number) => {
+      if (typeof node.text === 'string' && node.text.startsWith('λ=') && node.opacity !== 0) labels.push({ x1: node.bounds.x1 + dx, y1: node.bounds.y1 + dy, x2: node.bounds.x2 + dx, y2: node.bounds.y2 + dy });
+      const g = node as unknown as { x?: number; y?: number; marktype?: string };
+      const isGroupItem = !('marktype' in g) && node.items !== undefined;
+      for (const c of node.items ?? []) walk(c, dx + (isGroupItem ? (g.x ?? 0) : 0), dy + (isGroupItem ? (g.y ?? 0) : 0));
+    };
+    walk(view.scenegraph().root as unknown as Item, 0, 0);
+    view.finalize();
+    expect(labels.length).toBeGreaterThan(6); // most of the 12 points keep a label
+    for (let i = 0; i < labels.length; i++) {
+      for (let j = i + 1; j < labels.length; j++) {
+        const a = labels[i]!;
+        const b = labels[j]!;
+        const overlap = a.x1 < b.x2 && b.x1 < a.x2 && a.y1 < b.y2 && b.y1 < a.y2;
+        expect(overlap, `labels ${i} and ${j} overlap`).toBe(false);
+      }
+    }
+  });
+
+  it('renders to PNG', async () => {
+    const png = await svgToPng(await sweepSvg(r), 1);
+    expect(Array.from(png.subarray(0, 8))).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+    const width = new DataView(png.buffer, png.byteOffset).getUint32(16);
+    expect(width).toBeGreaterThan(800);
+  });
+});
+
+describe('sweeps', () => {
+  it('runs each sweep as sweep() does and measures every model in the same rounds', () => {
+    const list = [{ thresholds: [0, 0.1] }, { thresholds: [1, 0.8], statistic: 'apoz' as const }];
+    const both = sweeps(mlp, x, labels, list, { latencyReps: 20 });
+    expect(both).toHaveLength(2);
+    both.forEach((r, k) => {
+      const alone = sweep(mlp, x, labels, { ...list[k]!, latency: false });
+      expect(r.rows.map((row) => ({ ...row, latencyUs: null }))).toEqual([...alone.rows]);
+      expect(r.rows.every((row) => row.latencyUs! > 0)).toBe(true);
+    });
+    expect(both[0]!.baseline.latencyUs).toBe(both[1]!.baseline.latencyUs); // measured once, shared
+    expect(sweeps(mlp, x, labels, list, { latency: false })[0]!.rows[0]!.latencyUs).toBeNull();
+  });
+});
+
+describe('interleavedLatencyUs', () => {
+  it('gives one positive median per model', () => {
+    const small = MLP.create({ sizes: [16, 4, 4], seed: 3 });
+    const t = interleavedLatencyUs([mlp, small], x.data.slice(0, 16), 30);
+    expect(t).toHaveLength(2);
+    expect(t.every((v) => v > 0 && Number.isFinite(v))).toBe(true);
   });
 });
 

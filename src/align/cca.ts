@@ -25,6 +25,11 @@ export interface CcaOptions {
   k: number;
   /** Relative ridge: ridge·trace(C)/d is added to each auto-covariance's diagonal. Default 1e-6. */
   ridge?: number;
+  /**
+   * When k is more than the data allow (the widths, rows − 1 or the rank of the whitened
+   * cross-covariance), use that many instead of throwing; `correlations.length` says how many.
+   */
+  capK?: boolean;
   /** Scale shared dimension j by correlations[j] in transform(). */
   weighted?: boolean;
 }
@@ -71,11 +76,12 @@ export function cca(X: Tensor, Y: Tensor, opts: CcaOptions): CcaResult {
   const [n, dx] = checkMatrix(X, 'cca X');
   const [, dy] = checkMatrix(Y, 'cca Y');
   checkSameRows(X, Y, 'cca X', 'cca Y');
-  const { k } = opts;
+  let { k } = opts;
   const ridge = opts.ridge ?? 1e-6;
   const weighted = opts.weighted ?? false;
   const maxK = Math.min(dx, dy, n - 1);
   if (!Number.isInteger(k) || k < 1) throw expected('a positive integer', 'cca k', k);
+  if (opts.capK && k > maxK) k = maxK;
   if (k > maxK) throw expected(`k ≤ ${maxK} (min of the widths ${dx}, ${dy} and rows − 1 = ${n - 1})`, 'cca k', k);
   if (!(Number.isFinite(ridge) && ridge >= 0)) throw expected('a finite ridge ≥ 0', 'cca ridge', ridge);
 
@@ -99,6 +105,7 @@ export function cca(X: Tensor, Y: Tensor, opts: CcaOptions): CcaResult {
   const tol = 1e-5 * (S[0] ?? 0);
   let rank = 0;
   while (rank < p && S[rank]! > tol) rank++;
+  if (opts.capK && k > rank) k = Math.max(1, rank);
   if (k > rank) {
     throw new ArgumentError(`Expected k ≤ ${rank} (the rank of the whitened cross-covariance of X and Y) for cca k but received ${k}`);
   }

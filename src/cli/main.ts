@@ -1,9 +1,27 @@
 // `trimnet` command line. Each command lives in src/cli/commands/<name>.ts and registers itself
-// on the program. Errors end with one clear line and exit code 1, never a stack dump.
+// on the program. Every error ends with one `trimnet: …` line and exit code 1 — commander's
+// own usage errors too — never a stack dump.
 
 import { Command, CommanderError } from 'commander';
-import { TrimnetError } from '../errors.js';
+import { setBackend } from '../backend/registry.js';
+import { BACKEND_NAMES, type BackendName } from '../backend/types.js';
+import { TrimnetError, expected } from '../errors.js';
 import { commands } from './commands/index.js';
+
+/** Commander's codes for --help and --version: not errors, their text is already printed. */
+const NOT_ERRORS = new Set(['commander.helpDisplayed', 'commander.help', 'commander.version', 'commander.executeSubCommandAsync']);
+
+/** --backend NAME: checked here so a bad name blames the flag, not TRIMNET_BACKEND. */
+function useBackend(name: string): void {
+  if (!(BACKEND_NAMES as readonly string[]).includes(name)) throw expected(`one of ${BACKEND_NAMES.join(', ')}`, '--backend', name);
+  try {
+    setBackend(name as BackendName);
+  } catch (err) {
+    if (err instanceof TrimnetError) throw new TrimnetError(err.code, `--backend ${name}: ${err.message}`, { cause: err });
+    throw err;
+  }
+  process.env.TRIMNET_BACKEND = name;
+}
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -12,15 +30,20 @@ export function buildProgram(): Command {
     .description('Prune trained MLPs and align embeddings from different models, on native C++/CUDA kernels.')
     .version('0.1.0')
     .option('--backend <name>', 'force a backend: cuda, cpu, gpujs or js (also TRIMNET_BACKEND)')
-    .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+    // Usage errors are not printed by commander: main() prints them as one `trimnet:` line.
+    .configureOutput({ writeErr: (s) => process.stderr.write(s), outputError: () => {} });
   program.hook('preAction', (_this, action) => {
     const backend = action.optsWithGlobals().backend as string | undefined;
-    if (backend) process.env.TRIMNET_BACKEND = backend;
+    if (backend !== undefined) useBackend(backend);
   });
   for (const register of commands) register(program);
   return program;
+}
+
+/** Commander's "error: unknown option '--x'\n(Did you mean --y?)" as one line without "error:". */
+function usageLine(err: CommanderError): string {
+  return err.message.replace(/^error:\s*/, '').split('\n').map((s) => s.trim()).filter(Boolean).join(' ');
 }
 
 /** Runs the CLI; resolves to the process exit code. */
@@ -31,8 +54,9 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (err) {
     if (err instanceof CommanderError) {
-      // --help and --version end here with code 0; usage errors were already printed.
-      return err.exitCode === 0 ? 0 : 1;
+      if (NOT_ERRORS.has(err.code)) return err.exitCode;
+      process.stderr.write(`trimnet: ${usageLine(err)} (see trimnet --help)\n`);
+      return 1;
     }
     if (err instanceof TrimnetError) {
       process.stderr.write(`trimnet: ${err.message}\n`);

@@ -1,7 +1,7 @@
-// Small helpers shared by the CLI commands.
+// Small helpers shared by the CLI commands: the one numeric option parser, tables, JSON, output.
 import { ACTIVATIONS, type Activation } from '../backend/types.js';
-import { TrimnetError, expected } from '../errors.js';
-import { writeFileAtomic } from '../io/atomic.js';
+import { expected } from '../errors.js';
+import { checkWritable, writeFileAtomic } from '../io/atomic.js';
 
 /** Prints rows as an aligned text table. */
 export function table(header: string[], rows: (string | number)[][]): string {
@@ -18,6 +18,14 @@ export function printJson(value: unknown): void {
 }
 
 /**
+ * Checks, before any work starts, that each output path can be written: not an input, not a
+ * directory, in a directory that exists and takes new files. Undefined entries are skipped.
+ */
+export function checkOutputs(outputs: readonly (string | undefined)[], inputs: readonly string[] = []): void {
+  for (const out of outputs) if (out !== undefined) checkWritable(out, inputs);
+}
+
+/**
  * Writes an output file atomically (temp file + rename) and refuses to write over any of
  * `inputs` (the files this command read): one clear error instead of a clobbered input.
  */
@@ -25,34 +33,86 @@ export function writeOutput(path: string, data: Uint8Array | string, inputs: rea
   writeFileAtomic(path, data, { inputs });
 }
 
-/** Commander parser for a positive integer option. */
-export function intOption(name: string, { min = 1 }: { min?: number } = {}): (v: string) => number {
+// ---- numbers on the command line ------------------------------------------------------------
+
+/** Plain decimal notation only: "16", "-0.5", ".5", "1e-3". Not "0x10", "0b1", "Infinity", "". */
+const DECIMAL = /^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i;
+
+export interface NumberRule {
+  /** Whole numbers only. */
+  integer?: boolean;
+  /** Inclusive bounds. */
+  min?: number;
+  max?: number;
+  /** Exclusive lower bound (a rate or a ratio that must be > 0). */
+  above?: number;
+}
+
+/** The rule in words, once, so every way of breaking it gets the same message. */
+export function describeRule({ integer, min, max, above }: NumberRule): string {
+  const kind = integer ? 'an integer' : 'a number';
+  if (min !== undefined && max !== undefined) return `${kind} in [${min}, ${max}]`;
+  if (above !== undefined && max !== undefined) return `${kind} in (${above}, ${max}]`;
+  if (above !== undefined) return `${kind} > ${above}`;
+  if (min !== undefined) return `${kind} ≥ ${min}`;
+  if (max !== undefined) return `${kind} ≤ ${max}`;
+  return integer ? 'an integer' : 'a finite number';
+}
+
+/** Parses `v` as `flag`'s value under `rule`; throws "Expected <rule> for <flag> but received …". */
+export function parseNumber(flag: string, v: string, rule: NumberRule = {}): number {
+  const s = v.trim();
+  const n = Number(s);
+  const ok =
+    DECIMAL.test(s) &&
+    Number.isFinite(n) &&
+    (!rule.integer || Number.isInteger(n)) &&
+    (rule.min === undefined || n >= rule.min) &&
+    (rule.max === undefined || n <= rule.max) &&
+    (rule.above === undefined || n > rule.above);
+  if (!ok) throw expected(describeRule(rule), flag, v);
+  return n;
+}
+
+/** Commander parser for a numeric option: the one way the CLI reads a number. */
+export function numberOption(flag: string, rule: NumberRule = {}): (v: string) => number {
+  return (v) => parseNumber(flag, v, rule);
+}
+
+/** Commander parser for an integer option (default: ≥ 1). */
+export function intOption(flag: string, { min = 1, max }: { min?: number; max?: number } = {}): (v: string) => number {
+  return numberOption(flag, { integer: true, min, ...(max !== undefined ? { max } : {}) });
+}
+
+/** Commander parser for a comma-separated list of numbers under one rule: "0,0.05,0.1". */
+export function numberListOption(flag: string, rule: NumberRule = {}, example = '0,0.05,0.1'): (v: string) => number[] {
+  const what = `comma-separated numbers, each ${describeRule(rule)}, such as ${example}`;
   return (v) => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < min) throw expected(`an integer ≥ ${min}`, name, v);
-    return n;
+    const parts = v.split(',');
+    if (v.trim() === '' || parts.some((p) => p.trim() === '')) throw expected(what, flag, v);
+    return parts.map((p) => {
+      try {
+        return parseNumber(flag, p, rule);
+      } catch {
+        throw expected(what, flag, v);
+      }
+    });
   };
 }
 
-/** Commander parser for a finite number option in [min, max]. */
-export function numberOption(name: string, { min = -Infinity, max = Infinity }: { min?: number; max?: number } = {}): (v: string) => number {
-  return (v) => {
-    const n = Number(v);
-    if (v.trim() === '' || !Number.isFinite(n) || n < min || n > max) throw expected(`a number in [${min}, ${max}]`, name, v);
-    return n;
-  };
-}
-
-/** "512,256" -> [512, 256] (hidden layer sizes; "" or "none" for no hidden layer). */
+/** "512,256" -> [512, 256] (hidden layer sizes; "none" for no hidden layer). */
 export function parseLayers(v: string): number[] {
-  if (v.trim() === '' || v === 'none') return [];
-  const sizes = v.split(',').map((s) => Number(s.trim()));
-  if (sizes.some((n) => !Number.isInteger(n) || n < 1)) throw expected('comma-separated positive integers such as 512,256', '--layers', v);
-  return sizes;
+  if (v.trim() === 'none') return [];
+  return numberListOption('--layers', { integer: true, min: 1 }, '512,256 (or none)')(v);
 }
 
 /** Validates an activation name from the command line. */
 export function activationOption(v: string): Activation {
   if (!(ACTIVATIONS as readonly string[]).includes(v)) throw expected(`one of ${ACTIVATIONS.join(', ')}`, '--activation', v);
   return v as Activation;
+}
+
+/** "1 epoch", "3 epochs". */
+export function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }

@@ -1,7 +1,7 @@
 // Atomic file output: write a temp file in the target's directory, then rename it over the
 // target, so a reader (or a crash) never sees half a file. Refuses to write over an input.
 
-import { closeSync, fsyncSync, openSync, realpathSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, realpathSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { ArgumentError, TrimnetError } from '../errors.js';
 
@@ -25,6 +25,77 @@ export function assertNotInput(out: string, inputs: readonly string[] = []): voi
   for (const inp of inputs) {
     if (canonical(inp) === o) throw new ArgumentError(`Refusing to write ${out}: it is also an input file; choose another output path`);
   }
+}
+
+/** What a write-to-path function returns: where it wrote and how many bytes. */
+export interface WrittenFile {
+  path: string;
+  bytes: number;
+}
+
+/** Options of the write-to-path functions: files the caller read, never to be written over. */
+export interface WriteFileOptions {
+  inputs?: readonly string[];
+}
+
+/** Why `path` cannot be written, in words (never the temp file's name). */
+function whyNot(path: string, err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  const dir = dirname(resolve(path));
+  switch (e.code) {
+    case 'EISDIR':
+      return 'it is a directory';
+    case 'ENOTDIR':
+      return `a part of ${dir} is not a directory`;
+    case 'EACCES':
+    case 'EPERM':
+      return `no permission to create files in ${dir}`;
+    case 'EROFS':
+      return `${dir} is on a read-only file system`;
+    case 'ENOSPC':
+      return 'no space left on the device';
+    case 'EDQUOT':
+      return 'disk quota exceeded';
+    case 'ENOENT': {
+      const exists = (() => {
+        try {
+          return statSync(dir).isDirectory();
+        } catch {
+          return false;
+        }
+      })();
+      return exists ? `files cannot be created in ${dir}` : `its directory does not exist: ${dir}`;
+    }
+    default:
+      return e.code ?? String(err);
+  }
+}
+
+/**
+ * Checks, before any work, that `path` can be written as an output: not one of `inputs`, not a
+ * directory, in a directory that exists and takes a new file (probed by creating and removing
+ * an empty temp file, which also catches /proc, read-only mounts and permissions).
+ */
+export function checkWritable(path: string, inputs: readonly string[] = []): void {
+  assertNotInput(path, inputs);
+  const target = resolve(path);
+  try {
+    if (statSync(target).isDirectory()) throw Object.assign(new Error('directory'), { code: 'EISDIR' });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'ENOENT') throw new TrimnetError('E_IO', `Cannot write ${path}: ${whyNot(path, err)}`, { cause: err });
+  }
+  const probe = tempName(target);
+  try {
+    closeSync(openSync(probe, 'wx', 0o644));
+    unlinkSync(probe);
+  } catch (err) {
+    throw new TrimnetError('E_IO', `Cannot write ${path}: ${whyNot(path, err)}`, { cause: err });
+  }
+}
+
+function tempName(target: string): string {
+  return join(dirname(target), `.${basename(target)}.${process.pid}.${Math.random().toString(36).slice(2, 10)}.tmp`);
 }
 
 // ---- interruption: a SIGINT/SIGTERM must never leave a temp file (or a partial output) behind.
@@ -74,20 +145,21 @@ function guardSignals(): () => void {
  * Writes `data` to `path` atomically (temp file in the same directory + fsync + rename).
  * `inputs`: files this command read; writing over any of them is refused.
  */
-export function writeFileAtomic(path: string, data: Uint8Array | string, opts: { inputs?: readonly string[] } = {}): void {
+export function writeFileAtomic(path: string, data: Uint8Array | string, opts: { inputs?: readonly string[] } = {}): WrittenFile {
   const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
-  writeFileAtomicWith(path, (write) => write(bytes), opts);
+  return writeFileAtomicWith(path, (write) => write(bytes), opts);
 }
 
 /**
  * Like writeFileAtomic, for output produced in pieces (a large vector file): `produce` calls
  * `write` as often as it likes; the file appears under `path` only once `produce` returns.
  */
-export function writeFileAtomicWith(path: string, produce: (write: (bytes: Uint8Array) => void) => void, opts: { inputs?: readonly string[] } = {}): void {
+export function writeFileAtomicWith(path: string, produce: (write: (bytes: Uint8Array) => void) => void, opts: { inputs?: readonly string[] } = {}): WrittenFile {
   assertNotInput(path, opts.inputs);
   const target = resolve(path);
-  const tmp = join(dirname(target), `.${basename(target)}.${process.pid}.${Math.random().toString(36).slice(2, 10)}.tmp`);
+  const tmp = tempName(target);
   let fd: number | null = null;
+  let written = 0;
   const release = guardSignals();
   try {
     liveTemps.add(tmp);
@@ -96,12 +168,14 @@ export function writeFileAtomicWith(path: string, produce: (write: (bytes: Uint8
     produce((bytes) => {
       let off = 0;
       while (off < bytes.length) off += writeSync(out, bytes, off, bytes.length - off);
+      written += bytes.length;
     });
     fsyncSync(out);
     closeSync(out);
     fd = null;
     renameSync(tmp, target);
     liveTemps.delete(tmp);
+    return { path, bytes: written };
   } catch (err) {
     liveTemps.delete(tmp);
     if (fd !== null) closeSync(fd);
@@ -111,8 +185,7 @@ export function writeFileAtomicWith(path: string, produce: (write: (bytes: Uint8
       /* the temp file may not exist */
     }
     if (err instanceof TrimnetError) throw err;
-    const e = err as NodeJS.ErrnoException;
-    throw new TrimnetError('E_IO', `Cannot write ${path}: ${e.code === 'ENOENT' ? 'its directory does not exist' : (e.message ?? String(err))}`, { cause: err });
+    throw new TrimnetError('E_IO', `Cannot write ${path}: ${whyNot(path, err)}`, { cause: err });
   } finally {
     release();
   }

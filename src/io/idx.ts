@@ -8,6 +8,7 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { FormatError, expected } from '../errors.js';
 import { copyOut, product, toBytes } from './bytes.js';
+import { type WriteFileOptions, type WrittenFile, writeFileAtomic } from './atomic.js';
 
 export type IdxData = Uint8Array | Int8Array | Int16Array | Int32Array | Float32Array | Float64Array;
 
@@ -25,7 +26,12 @@ const TYPES: Record<number, { size: number; make: (n: number) => IdxData; get: (
   0x0e: { size: 8, make: (n) => new Float64Array(n), get: (dv, o) => dv.getFloat64(o) },
 };
 
-/** Reads an IDX file (path, `.gz` or plain: detected by content) or its bytes. */
+/** Decodes IDX bytes, gzipped or plain (the bytes twin of readIdx). */
+export function decodeIdx(bytes: Uint8Array | ArrayBuffer): IdxArray {
+  return readIdx(bytes);
+}
+
+/** Reads an IDX file (path, `.gz` or plain: detected by content; bytes are accepted too, as decodeIdx). */
 export function readIdx(src: string | Uint8Array | ArrayBuffer): IdxArray {
   let { bytes, name } = toBytes(src, 'IDX');
   if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
@@ -60,8 +66,19 @@ export function readIdx(src: string | Uint8Array | ArrayBuffer): IdxArray {
   return { shape, data };
 }
 
+/** Writes typed data with a shape to an IDX file atomically, gzipped when `gzip` (the path twin of encodeIdx). */
+export function writeIdx(path: string, arr: IdxArray, opts?: { gzip?: boolean } & WriteFileOptions): WrittenFile;
+/** @deprecated The bytes form: use encodeIdx(arr, opts). */
+export function writeIdx(arr: IdxArray, opts?: { gzip?: boolean }): Uint8Array;
+export function writeIdx(a: string | IdxArray, b?: IdxArray | { gzip?: boolean }, c: { gzip?: boolean } & WriteFileOptions = {}): WrittenFile | Uint8Array {
+  if (typeof a !== 'string') return encodeIdx(a, (b ?? {}) as { gzip?: boolean });
+  if (b === undefined) throw expected('an array to write', 'writeIdx', b);
+  const { inputs, ...enc } = c;
+  return writeFileAtomic(a, encodeIdx(b as IdxArray, enc), inputs ? { inputs } : {});
+}
+
 /** Serialises typed data with a shape to IDX bytes (gzipped when `gzip`). */
-export function writeIdx(arr: IdxArray, opts: { gzip?: boolean } = {}): Uint8Array {
+export function encodeIdx(arr: IdxArray, opts: { gzip?: boolean } = {}): Uint8Array {
   const { data, shape } = arr;
   if (product(shape) !== data.length) throw expected(`a shape with ${data.length} elements`, 'IDX shape', `[${shape.join(', ')}]`);
   const code =

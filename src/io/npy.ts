@@ -11,6 +11,7 @@
 import { FormatError, expected } from '../errors.js';
 import { Tensor } from '../tensor.js';
 import { copyOut, halfToFloat, product, toBytes } from './bytes.js';
+import { type WriteFileOptions, type WrittenFile, writeFileAtomic } from './atomic.js';
 
 export type NpyData = Float32Array | Float64Array | Int32Array | BigInt64Array | Uint8Array | Int8Array | Int16Array | Uint16Array | Uint32Array;
 
@@ -154,7 +155,7 @@ export function parseNpyHeader(bytes: Uint8Array, name: string): NpyHeader {
   return { descr, fortran, shape: shape as number[], dataStart };
 }
 
-/** Reads a .npy file (path) or its bytes. Fortran-ordered arrays are returned in C order. */
+/** Reads a .npy file (path; bytes are accepted too, as decodeNpy). Fortran-ordered arrays come back in C order. */
 export function readNpy(src: string | Uint8Array | ArrayBuffer): NpyArray {
   const { bytes, name } = toBytes(src, '.npy');
   const { descr, fortran, shape: dims, dataStart } = parseNpyHeader(bytes, name);
@@ -210,8 +211,25 @@ function descrOf(data: NpyData): string {
   throw expected('a Float32Array, Float64Array, Int32Array, BigInt64Array or Uint8Array', 'npy data', data);
 }
 
+/** Decodes .npy bytes (the bytes twin of readNpy). */
+export function decodeNpy(bytes: Uint8Array | ArrayBuffer): NpyArray {
+  return readNpy(bytes);
+}
+
+export type NpyInput = Tensor | { data: NpyData; shape: readonly number[] };
+
+/** Writes a Tensor (as <f4) or typed data with a shape to a .npy file atomically (the path twin of encodeNpy). */
+export function writeNpy(path: string, arr: NpyInput, opts?: WriteFileOptions): WrittenFile;
+/** @deprecated The bytes form: use encodeNpy(arr). */
+export function writeNpy(arr: NpyInput): Uint8Array;
+export function writeNpy(a: string | NpyInput, arr?: NpyInput, opts: WriteFileOptions = {}): WrittenFile | Uint8Array {
+  if (typeof a !== 'string') return encodeNpy(a);
+  if (arr === undefined) throw expected('an array to write', 'writeNpy', arr);
+  return writeFileAtomic(a, encodeNpy(arr), opts);
+}
+
 /** Serialises a Tensor (as <f4) or typed data with a shape (dtype from the array type) to .npy bytes, C order. */
-export function writeNpy(arr: Tensor | { data: NpyData; shape: readonly number[] }): Uint8Array {
+export function encodeNpy(arr: NpyInput): Uint8Array {
   const data = arr.data;
   const shape = [...arr.shape];
   const descr = descrOf(data);

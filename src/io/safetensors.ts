@@ -13,6 +13,7 @@
 import { FormatError, expected } from '../errors.js';
 import { Tensor } from '../tensor.js';
 import { LITTLE_ENDIAN_HOST, bf16ToFloat, copyOut, floatToBf16, floatToHalf, halfToFloat, product, toBytes } from './bytes.js';
+import { type WriteFileOptions, type WrittenFile, writeFileAtomic } from './atomic.js';
 
 /** The dtypes trimnet reads. Floats and integers are read into float32 tensors. */
 export type SafetensorsDtype = 'F64' | 'F32' | 'F16' | 'BF16' | 'I64' | 'I32' | 'I16' | 'I8' | 'U8' | 'BOOL';
@@ -158,7 +159,12 @@ function decode(bytes: Uint8Array, e: Entry, dataStart: number): { f32: Float32A
   }
 }
 
-/** Reads a safetensors file (path) or its bytes. Throws FormatError for a malformed file. */
+/** Decodes safetensors bytes (the bytes twin of readSafetensors). */
+export function decodeSafetensors(bytes: Uint8Array | ArrayBuffer): SafetensorsFile {
+  return readSafetensors(bytes);
+}
+
+/** Reads a safetensors file (path; bytes are accepted too, as decodeSafetensors). Throws FormatError for a malformed file. */
 export function readSafetensors(src: string | Uint8Array | ArrayBuffer): SafetensorsFile {
   const { bytes, name } = toBytes(src, 'safetensors');
   const { entries, metadata, dataStart } = parseHeader(bytes, name);
@@ -170,6 +176,19 @@ export function readSafetensors(src: string | Uint8Array | ArrayBuffer): Safeten
     if (ints) file.ints.set(e.name, ints);
   }
   return file;
+}
+
+export type NamedTensors = Map<string, Tensor> | Record<string, Tensor>;
+
+/** Writes tensors to a safetensors file atomically (the path twin of encodeSafetensors). */
+export function writeSafetensors(path: string, tensors: NamedTensors, opts?: WriteSafetensorsOptions & WriteFileOptions): WrittenFile;
+/** @deprecated The bytes form: use encodeSafetensors(tensors, opts). */
+export function writeSafetensors(tensors: NamedTensors, opts?: WriteSafetensorsOptions): Uint8Array;
+export function writeSafetensors(a: string | NamedTensors, b?: NamedTensors | WriteSafetensorsOptions, c: WriteSafetensorsOptions & WriteFileOptions = {}): WrittenFile | Uint8Array {
+  if (typeof a !== 'string') return encodeSafetensors(a, (b ?? {}) as WriteSafetensorsOptions);
+  if (b === undefined) throw expected('tensors to write', 'writeSafetensors', b);
+  const { inputs, ...enc } = c;
+  return writeFileAtomic(a, encodeSafetensors(b as NamedTensors, enc), inputs ? { inputs } : {});
 }
 
 export interface WriteSafetensorsOptions {
@@ -184,7 +203,7 @@ const WRITE_SIZE: Record<SafetensorsWriteDtype, number> = { F32: 4, F16: 2, BF16
  * Serialises tensors (in the given order) to safetensors bytes. The header is padded with spaces
  * to a multiple of 8 bytes, as the reference writer does, so the data is aligned.
  */
-export function writeSafetensors(tensors: Map<string, Tensor> | Record<string, Tensor>, opts: WriteSafetensorsOptions = {}): Uint8Array {
+export function encodeSafetensors(tensors: NamedTensors, opts: WriteSafetensorsOptions = {}): Uint8Array {
   const dtype = opts.dtype ?? 'F32';
   if (!(dtype in WRITE_SIZE)) throw expected(`one of ${Object.keys(WRITE_SIZE).join(', ')}`, 'dtype', dtype);
   const list = tensors instanceof Map ? [...tensors.entries()] : Object.entries(tensors);

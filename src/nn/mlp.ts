@@ -4,8 +4,8 @@
 import { getBackend } from '../backend/registry.js';
 import { ACTIVATIONS, type Activation, type GemmOptions } from '../backend/types.js';
 import { ArgumentError, DataError, FormatError, ShapeError, expected } from '../errors.js';
-import { writeFileAtomic } from '../io/atomic.js';
-import { readSafetensors, writeSafetensors } from '../io/safetensors.js';
+import { type WrittenFile, writeFileAtomic } from '../io/atomic.js';
+import { encodeSafetensors, readSafetensors } from '../io/safetensors.js';
 import { linear } from '../ops.js';
 import { Rng } from '../rng.js';
 import { Tensor, shapeStr } from '../tensor.js';
@@ -218,12 +218,12 @@ export class MLP {
     });
     const metadata: Record<string, string> = { format: 'pt', activation: this.activation, layerSizes: this.layerSizes().join(',') };
     if (this.activation === 'leaky_relu') metadata.leakySlope = String(this.leakySlope);
-    return writeSafetensors(tensors, { metadata });
+    return encodeSafetensors(tensors, { metadata });
   }
 
-  /** Writes toSafetensors() to `path` atomically, never over one of `inputs`. */
-  save(path: string, opts: { inputs?: readonly string[] } = {}): void {
-    writeFileAtomic(path, this.toSafetensors(), opts);
+  /** Writes toSafetensors() to `path` atomically, never over one of `inputs`; returns { path, bytes }. */
+  save(path: string, opts: { inputs?: readonly string[] } = {}): WrittenFile {
+    return writeFileAtomic(path, this.toSafetensors(), opts);
   }
 
   /**

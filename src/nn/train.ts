@@ -48,8 +48,12 @@ export interface TrainOptions {
 }
 
 export interface TrainResult {
+  /** Per epoch: the loss and accuracy averaged over its batches (the weights moving meanwhile). */
   epochs: { epoch: number; loss: number; accuracy: number; seconds: number }[];
   seconds: number;
+  /** Loss and accuracy of the trained model on the whole training set, measured after the last epoch. */
+  loss: number;
+  accuracy: number;
 }
 
 /** d act / dz from the activation's output a (ReLU family, tanh, sigmoid) or its input z (GELU). */
@@ -197,7 +201,7 @@ export function train(mlp: MLP, x: Tensor, labels: ArrayLike<number>, opts: Trai
   const every = opts.progressEvery ?? 0;
   const features = mlp.inputSize;
   const bar = opts.progress && process.stderr.isTTY ? new SingleBar({ format: 'train |{bar}| epoch {epoch}/{epochs} {value}/{total} batches, loss {loss}, {eta_formatted} left', hideCursor: true, stream: process.stderr }) : null;
-  const result: TrainResult = { epochs: [], seconds: 0 };
+  const result: TrainResult = { epochs: [], seconds: 0, loss: NaN, accuracy: NaN };
   const t0 = performance.now();
   try {
     for (let e = 1; e <= epochs; e++) {
@@ -245,5 +249,6 @@ export function train(mlp: MLP, x: Tensor, labels: ArrayLike<number>, opts: Trai
     });
   }
   result.seconds = (performance.now() - t0) / 1000;
+  ({ loss: result.loss, accuracy: result.accuracy } = mlp.evaluate(xs, labels));
   return result;
 }

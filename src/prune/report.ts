@@ -1,6 +1,7 @@
-// Sweep reports: a terminal table, JSON, and an SVG plot of accuracy against % of parameters
-// removed with each point's λ marked. The SVG is written by hand (no dependency): a plot area
-// with nice ticks, gridlines, axis labels, one line per series, point labels and a legend.
+// Sweep reports: a terminal table, and a plot drawn with Vega (rendered headless in Node to SVG;
+// PNG through resvg). The plot has one panel for accuracy against % of parameters removed, with
+// each point's λ placed by Vega's label transform so labels never overlap, and two small panels
+// for the file size and the single-sample latency. One colour per series (e.g. per statistic).
 
 import type { SweepResult, SweepRow } from './sweep.js';
 
@@ -34,140 +35,190 @@ export function sweepTable(result: SweepResult): string {
   return textTable(['λ', 'neurons', 'params', 'removed %', 'size', 'accuracy %', 'drop (pts)', 'predict µs'], rows);
 }
 
-// ---- SVG ------------------------------------------------------------------------------------
+const STATISTIC_NAMES: Record<string, string> = { mean: 'mean activation', meanAbs: 'mean |activation|', apoz: 'APoZ' };
+
+/** "statistic: mean activation + bias compensation" — what a sweep pruned by, in words. */
+export function describeResult(r: SweepResult): string {
+  const parts = [`${r.relative ? 'relative ' : ''}${STATISTIC_NAMES[r.statistic] ?? r.statistic}`];
+  if (r.compensateBias) parts.push('bias compensation');
+  if (r.reconstruct) parts.push('reconstruction');
+  if (r.finetuneEpochs) parts.push(`${r.finetuneEpochs} epoch${r.finetuneEpochs > 1 ? 's' : ''} fine-tuning`);
+  return parts.join(' + ');
+}
+
+// ---- plot -----------------------------------------------------------------------------------
 
 export interface PlotSeries {
+  /** Legend entry, e.g. "mean activation" or "APoZ + bias compensation". */
   name: string;
   rows: SweepRow[];
 }
 
 export interface PlotOptions {
   title?: string;
-  /** Accuracy of the unpruned model (0–1): a dashed reference line. */
-  baseline?: number;
-  width?: number;
-  height?: number;
-}
-
-const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b'];
-
-function esc(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-}
-
-/** "Nice" tick values covering [lo, hi] (1, 2, 5 × 10^k steps). */
-export function niceTicks(lo: number, hi: number, target = 6): number[] {
-  if (!(hi > lo)) hi = lo + 1;
-  const raw = (hi - lo) / target;
-  const mag = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => s >= raw)!;
-  const out: number[] = [];
-  for (let v = Math.ceil(lo / step - 1e-9) * step; v <= hi + step * 1e-9; v += step) out.push(Number(v.toFixed(10)));
-  return out;
-}
-
-function fmtTick(v: number): string {
-  return Number.isInteger(v) ? String(v) : v.toFixed(Math.min(4, Math.max(1, -Math.floor(Math.log10(Math.abs(v) || 1)) + 1)));
+  /** A second title line (model, data). */
+  subtitle?: string;
+  /** The legend's title (default "statistic"). */
+  legendTitle?: string;
+  /** The unpruned model: a dashed reference line in each panel. */
+  baseline?: { accuracy: number; bytes?: number; latencyUs?: number | null };
 }
 
 function isSweepResult(s: PlotSeries[] | SweepResult): s is SweepResult {
   return 'baseline' in s;
 }
 
-/** SVG plot: accuracy (%) against parameters removed (%), one line per series, λ at each point. */
-export function sweepSvg(series: PlotSeries[] | SweepResult, opts: PlotOptions = {}): string {
-  const single = isSweepResult(series) ? series : null;
-  const list: PlotSeries[] = single ? [{ name: describeResult(single), rows: [...single] }] : (series as PlotSeries[]);
-  const baseline = opts.baseline ?? single?.baseline.accuracy;
-  const W = opts.width ?? 760;
-  const H = opts.height ?? 480;
-  const m = { left: 70, right: 24, top: 48, bottom: 58 };
-  const pw = W - m.left - m.right;
-  const ph = H - m.top - m.bottom;
-  const pts = list.flatMap((s) => s.rows);
-  const accs = pts.map((r) => 100 * r.accuracy).concat(baseline !== undefined ? [100 * baseline] : []);
-  const xMax = Math.max(10, ...pts.map((r) => r.paramsRemovedPct));
-  const xTicks = niceTicks(0, Math.min(100, Math.ceil(xMax / 10) * 10));
-  const x1 = xTicks[xTicks.length - 1]!;
-  let yLo = Math.min(...accs);
-  let yHi = Math.max(...accs);
-  const pad = Math.max(0.5, (yHi - yLo) * 0.08);
-  yLo -= pad;
-  yHi += pad;
-  const yTicks = niceTicks(yLo, yHi);
-  const y0 = Math.min(yTicks[0]!, yLo);
-  const y1 = Math.max(yTicks[yTicks.length - 1]!, yHi);
-  const X = (v: number) => m.left + (v / x1) * pw;
-  const Y = (v: number) => m.top + ph - ((v - y0) / (y1 - y0)) * ph;
-  const o: string[] = [];
-  o.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="Helvetica, Arial, sans-serif" font-size="12">`);
-  o.push(`<rect width="${W}" height="${H}" fill="#ffffff"/>`);
-  o.push(`<text x="${W / 2}" y="24" text-anchor="middle" font-size="15" font-weight="bold">${esc(opts.title ?? 'Accuracy vs parameters removed')}</text>`);
-  // Grid and ticks.
-  for (const t of xTicks) {
-    const x = X(t).toFixed(1);
-    o.push(`<line x1="${x}" y1="${m.top}" x2="${x}" y2="${m.top + ph}" stroke="#e5e5e5"/>`);
-    o.push(`<line x1="${x}" y1="${m.top + ph}" x2="${x}" y2="${m.top + ph + 5}" stroke="#333"/>`);
-    o.push(`<text x="${x}" y="${m.top + ph + 19}" text-anchor="middle">${fmtTick(t)}</text>`);
-  }
-  for (const t of yTicks) {
-    if (t < y0 || t > y1) continue;
-    const y = Y(t).toFixed(1);
-    o.push(`<line x1="${m.left}" y1="${y}" x2="${m.left + pw}" y2="${y}" stroke="#e5e5e5"/>`);
-    o.push(`<line x1="${m.left - 5}" y1="${y}" x2="${m.left}" y2="${y}" stroke="#333"/>`);
-    o.push(`<text x="${m.left - 8}" y="${(Number(y) + 4).toFixed(1)}" text-anchor="end">${fmtTick(t)}</text>`);
-  }
-  o.push(`<rect x="${m.left}" y="${m.top}" width="${pw}" height="${ph}" fill="none" stroke="#333"/>`);
-  o.push(`<text x="${m.left + pw / 2}" y="${H - 16}" text-anchor="middle" font-size="13">parameters removed (%)</text>`);
-  o.push(`<text transform="translate(20 ${m.top + ph / 2}) rotate(-90)" text-anchor="middle" font-size="13">test accuracy (%)</text>`);
-  if (baseline !== undefined) {
-    const y = Y(100 * baseline).toFixed(1);
-    o.push(`<line x1="${m.left}" y1="${y}" x2="${m.left + pw}" y2="${y}" stroke="#777" stroke-dasharray="6 4"/>`);
-    o.push(`<text x="${m.left + pw - 6}" y="${(Number(y) - 6).toFixed(1)}" text-anchor="end" fill="#555">unpruned ${(100 * baseline).toFixed(2)}%</text>`);
-  }
-  // Series: line, points, λ labels (a label is placed above or below its point, or left out when
-  // both would overlap a label already placed).
-  const placed: { x: number; y: number; w: number }[] = [];
-  const free = (x: number, y: number, w: number) => placed.every((p) => Math.abs(p.x - x) > (p.w + w) / 2 + 2 || Math.abs(p.y - y) > 11);
-  list.forEach((s, si) => {
-    const color = COLORS[si % COLORS.length]!;
-    const rows = [...s.rows].sort((a, b) => a.paramsRemovedPct - b.paramsRemovedPct);
-    const path = rows.map((r, i) => `${i ? 'L' : 'M'}${X(r.paramsRemovedPct).toFixed(1)} ${Y(100 * r.accuracy).toFixed(1)}`).join(' ');
-    o.push(`<path d="${path}" fill="none" stroke="${color}" stroke-width="2"/>`);
-    rows.forEach((r, i) => {
-      const cx = X(r.paramsRemovedPct);
-      const cy = Y(100 * r.accuracy);
-      o.push(`<circle cx="${cx.toFixed(1)}" cy="${cy.toFixed(1)}" r="4" fill="${color}" stroke="#fff" stroke-width="1"><title>λ=${r.threshold}: ${r.paramsRemovedPct.toFixed(1)}% removed, accuracy ${(100 * r.accuracy).toFixed(2)}%</title></circle>`);
-      const text = `λ=${fmtLambda(r.threshold)}`;
-      const w = text.length * 5.6;
-      const dy = [-9, 17, -21, 29].find((d) => free(cx, cy + d, w));
-      if (dy === undefined) return;
-      placed.push({ x: cx, y: cy + dy, w });
-      o.push(`<text x="${cx.toFixed(1)}" y="${(cy + dy).toFixed(1)}" text-anchor="middle" font-size="10" fill="${color}">${text}</text>`);
-    });
-  });
-  // Legend (bottom left inside the plot, where accuracy curves rarely go).
-  const lx = m.left + 12;
-  let ly = m.top + ph - 14 - 18 * (list.length - 1);
-  o.push(`<rect x="${lx - 6}" y="${ly - 12}" width="${Math.max(...list.map((s) => s.name.length)) * 6.6 + 40}" height="${18 * list.length + 6}" fill="#fff" fill-opacity="0.85" stroke="#ccc"/>`);
-  list.forEach((s, si) => {
-    const color = COLORS[si % COLORS.length]!;
-    o.push(`<line x1="${lx}" y1="${ly - 4}" x2="${lx + 20}" y2="${ly - 4}" stroke="${color}" stroke-width="2"/><circle cx="${lx + 10}" cy="${ly - 4}" r="3.5" fill="${color}"/>`);
-    o.push(`<text x="${lx + 28}" y="${ly}">${esc(s.name)}</text>`);
-    ly += 18;
-  });
-  o.push('</svg>');
-  return `${o.join('\n')}\n`;
+/** Sweep results → plot series, named by what each pruned by. */
+export function plotSeries(results: readonly SweepResult[]): PlotSeries[] {
+  return results.map((r) => ({ name: describeResult(r), rows: [...r.rows] }));
 }
 
-function fmtLambda(v: number): string {
-  return String(Number(v.toPrecision(3)));
+const fmtLambda = (v: number) => String(Number(v.toPrecision(3)));
+
+/** The Vega spec of the sweep plot (exported for tests and for anyone who wants to restyle it). */
+export function sweepPlotSpec(input: PlotSeries[] | SweepResult, opts: PlotOptions = {}): Record<string, unknown> {
+  const single = isSweepResult(input) ? input : null;
+  const series: PlotSeries[] = single ? plotSeries([single]) : (input as PlotSeries[]);
+  const baseline = opts.baseline ?? (single ? single.baseline : undefined);
+  const points = series.flatMap((s) =>
+    [...s.rows]
+      .sort((a, b) => a.paramsRemovedPct - b.paramsRemovedPct)
+      .map((r) => ({ series: s.name, lambda: fmtLambda(r.threshold), removed: r.paramsRemovedPct, accuracy: 100 * r.accuracy, kib: r.bytes / 1024, latency: r.latencyUs })),
+  );
+  const hasLatency = points.some((p) => p.latency !== null);
+  const W = 560; // accuracy panel
+  const H = 420;
+  const SW = 300; // side panels
+  const GAP = 70;
+  const sideH = hasLatency ? (H - GAP) / 2 : H;
+  const ref = (field: string, value: number | null | undefined) => (value === undefined || value === null ? [] : [{ field, value }]);
+  const refs = baseline ? [...ref('accuracy', 100 * baseline.accuracy), ...ref('kib', baseline.bytes !== undefined ? baseline.bytes / 1024 : undefined), ...ref('latency', baseline.latencyUs)] : [];
+
+  const xScale = { name: 'x', type: 'linear', domain: [0, 100], range: 'width', nice: false, zero: true };
+  /** One panel: scales, axes, a line and points per series, the unpruned reference. */
+  const panel = (name: string, field: string, yTitle: string, x: number, y: number, w: number, h: number, labels: boolean) => {
+    const data = `${name}_rows`;
+    const refValues = refs.filter((r) => r.field === field);
+    return {
+      type: 'group',
+      name,
+      encode: { enter: { x: { value: x }, y: { value: y }, width: { value: w }, height: { value: h }, stroke: { value: '#bbb' } } },
+      data: [
+        { name: data, source: 'points', transform: [{ type: 'filter', expr: `datum.${field} != null` }] },
+        { name: `${name}_ref`, values: refValues },
+      ],
+      signals: [{ name: 'width', value: w }, { name: 'height', value: h }],
+      scales: [
+        xScale,
+        { name: 'y', type: 'linear', domain: { fields: [{ data, field }, { data: `${name}_ref`, field: 'value' }] }, range: 'height', nice: true, zero: field !== 'accuracy' },
+      ],
+      axes: [
+        { orient: 'bottom', scale: 'x', title: 'parameters removed (%)', grid: true, gridColor: '#eee', tickCount: 5 },
+        { orient: 'left', scale: 'y', title: yTitle, grid: true, gridColor: '#eee', tickCount: labels ? 8 : 4 },
+      ],
+      marks: [
+        {
+          type: 'rule',
+          from: { data: `${name}_ref` },
+          encode: { enter: { x: { value: 0 }, x2: { signal: 'width' }, y: { scale: 'y', field: 'value' }, stroke: { value: '#777' }, strokeDash: { value: [6, 4] } } },
+        },
+        {
+          type: 'text',
+          from: { data: `${name}_ref` },
+          encode: {
+            enter: {
+              x: { signal: 'width', offset: -4 },
+              y: { scale: 'y', field: 'value', offset: field === 'accuracy' ? -5 : -4 },
+              align: { value: 'right' },
+              fill: { value: '#555' },
+              fontSize: { value: 10 },
+              text: { signal: field === 'accuracy' ? "'unpruned ' + format(datum.value, '.2f') + '%'" : "'unpruned'" },
+            },
+          },
+        },
+        {
+          type: 'group',
+          from: { facet: { name: `${name}_series`, data, groupby: 'series' } },
+          marks: [
+            {
+              type: 'line',
+              name: `${name}_line`,
+              from: { data: `${name}_series` },
+              encode: { enter: { x: { scale: 'x', field: 'removed' }, y: { scale: 'y', field }, stroke: { scale: 'color', field: 'series' }, strokeWidth: { value: 2 } } },
+            },
+          ],
+        },
+        {
+          type: 'symbol',
+          name: `${name}_points`,
+          from: { data },
+          encode: {
+            enter: {
+              x: { scale: 'x', field: 'removed' },
+              y: { scale: 'y', field },
+              fill: { scale: 'color', field: 'series' },
+              stroke: { value: 'white' },
+              size: { value: labels ? 50 : 30 },
+              tooltip: { signal: "{'λ': datum.lambda, 'removed %': format(datum.removed, '.1f'), 'accuracy %': format(datum.accuracy, '.2f')}" },
+            },
+          },
+        },
+        ...(labels
+          ? [
+              {
+                type: 'text',
+                from: { data: `${name}_points` },
+                encode: { enter: { text: { signal: "'λ=' + datum.datum.lambda" }, fontSize: { value: 10 }, fill: { scale: 'color', field: 'datum.series' } } },
+                // Vega's label placement: each λ goes beside its point where it overlaps no other
+                // label or point; one with no free place is left out (its point keeps a tooltip).
+                transform: [{ type: 'label', size: [w, h], anchor: ['top', 'bottom', 'right', 'left', 'top-right', 'bottom-right', 'top-left', 'bottom-left'], offset: [3, 3, 3, 3, 2, 2, 2, 2] }],
+              },
+            ]
+          : []),
+      ],
+    };
+  };
+
+  const side: Record<string, unknown>[] = [panel('size', 'kib', 'safetensors size (KiB)', W + GAP + 10, 0, SW, sideH, false)];
+  if (hasLatency) side.push(panel('latency', 'latency', 'predictOne, median (µs)', W + GAP + 10, sideH + GAP, SW, sideH, false));
+  const names = series.map((s) => s.name);
+  return {
+    $schema: 'https://vega.github.io/schema/vega/v6.json',
+    padding: 16,
+    autosize: 'pad',
+    background: 'white',
+    width: W + GAP + 10 + SW,
+    height: H,
+    config: { text: { font: 'DejaVu Sans, Helvetica, Arial, sans-serif' }, axis: { labelFont: 'DejaVu Sans, Helvetica, Arial, sans-serif', titleFont: 'DejaVu Sans, Helvetica, Arial, sans-serif' }, legend: { labelFont: 'DejaVu Sans, Helvetica, Arial, sans-serif', titleFont: 'DejaVu Sans, Helvetica, Arial, sans-serif' }, title: { font: 'DejaVu Sans, Helvetica, Arial, sans-serif', subtitleFont: 'DejaVu Sans, Helvetica, Arial, sans-serif' } },
+    title: {
+      text: opts.title ?? `Activation pruning by ${names.join(' vs ')}: accuracy, size and latency`,
+      ...(opts.subtitle ? { subtitle: opts.subtitle } : {}),
+      anchor: 'start',
+      fontSize: 15,
+      subtitleFontSize: 12,
+      offset: 12,
+    },
+    data: [{ name: 'points', values: points }],
+    scales: [{ name: 'color', type: 'ordinal', domain: names, range: 'category' }],
+    legends: [{ fill: 'color', stroke: 'color', title: opts.legendTitle ?? 'statistic', orient: 'bottom', direction: 'horizontal', symbolType: 'circle', labelFontSize: 12, titleFontSize: 12, labelLimit: 400 }],
+    marks: [panel('accuracy', 'accuracy', 'test accuracy (%)', 0, 0, W, H, true), ...side],
+  };
 }
 
-export function describeResult(r: SweepResult): string {
-  const parts = [`${r.relative ? 'relative ' : ''}${r.statistic}`];
-  if (r.compensateBias) parts.push('bias compensation');
-  if (r.reconstruct) parts.push('reconstruction');
-  if (r.finetuneEpochs) parts.push(`${r.finetuneEpochs} epoch${r.finetuneEpochs > 1 ? 's' : ''} fine-tuning`);
-  return parts.join(' + ');
+/** The sweep plot as SVG text (Vega, rendered headless in Node; text measured with the `canvas` package). */
+export async function sweepSvg(input: PlotSeries[] | SweepResult, opts: PlotOptions = {}): Promise<string> {
+  const vega = await import('vega');
+  const view = new vega.View(vega.parse(sweepPlotSpec(input, opts) as unknown as import('vega').Spec), { renderer: 'none' });
+  try {
+    return `${await view.toSVG()}\n`;
+  } finally {
+    view.finalize();
+  }
+}
+
+/** An SVG rendered to PNG (resvg) at `scale`× its size, with the system's fonts. */
+export async function svgToPng(svg: string, scale = 2): Promise<Uint8Array> {
+  const { Resvg } = await import('@resvg/resvg-js');
+  const r = new Resvg(svg, { fitTo: { mode: 'zoom', value: scale }, font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans', sansSerifFamily: 'DejaVu Sans' }, background: 'white' });
+  return r.render().asPng();
 }

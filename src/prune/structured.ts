@@ -35,10 +35,13 @@ export interface LnStructuredOptions {
   amount?: number;
   /** PyTorch's int amount: the number of channels to prune, 0 ≤ count ≤ channels. */
   count?: number;
-  /** The norm: 1, 2 or Infinity. */
-  n: LnNorm;
-  /** The dimension whose channels are pruned (0 = rows / output neurons, 1 = columns / inputs). */
-  dim: number;
+  /** The norm: 1, 2 or Infinity (default 2, the L2 norm PyTorch users reach for). */
+  n?: LnNorm;
+  /**
+   * The dimension whose channels are pruned (default 0 = rows / output neurons of a [out, in]
+   * weight; 1 = columns / inputs). PyTorch's ln_structured has no default for dim.
+   */
+  dim?: number;
 }
 
 export interface LnStructuredMask {
@@ -115,7 +118,7 @@ function checkWeight(weight: Tensor, dim: number): void {
 
 /** Which channels ln_structured prunes (see the rule for ties at the top of this file). */
 export function lnStructuredMask(weight: Tensor, opts: LnStructuredOptions): LnStructuredMask {
-  const { n, dim } = opts;
+  const { n = 2, dim = 0 } = opts;
   checkNorm(n);
   checkWeight(weight, dim);
   const channels = weight.shape[dim]!;
@@ -134,11 +137,12 @@ export function lnStructuredMask(weight: Tensor, opts: LnStructuredOptions): LnS
 /** torch.nn.utils.prune.ln_structured + prune.remove: a copy of `weight` with the pruned channels zeroed. */
 export function lnStructured(weight: Tensor, opts: LnStructuredOptions): Tensor {
   const { pruned } = lnStructuredMask(weight, opts);
+  const dim = opts.dim ?? 0;
   const out = weight.clone();
   const shape = weight.shape;
-  const c = shape[opts.dim]!;
-  const outer = shape.slice(0, opts.dim).reduce((a, b) => a * b, 1);
-  const inner = shape.slice(opts.dim + 1).reduce((a, b) => a * b, 1);
+  const c = shape[dim]!;
+  const outer = shape.slice(0, dim).reduce((a, b) => a * b, 1);
+  const inner = shape.slice(dim + 1).reduce((a, b) => a * b, 1);
   for (let o = 0; o < outer; o++) {
     for (const ch of pruned) {
       const base = (o * c + ch) * inner;

@@ -13,11 +13,15 @@ export interface SweepOptions extends Omit<PruneByActivationOptions, 'threshold'
   statsX?: Tensor;
   /** Precomputed statistics (then statsX is not used). */
   stats?: LayerStats[];
-  /** Measure single-sample predict latency (default true); `latencyReps` samples (default 200). */
+  /**
+   * Measure single-sample predict latency (default true): every model warmed up, then timed in
+   * interleaved rounds (so a slow moment of the machine hits all models alike); `latencyReps`
+   * timed calls per model (default 1000).
+   */
   latency?: boolean;
   latencyReps?: number;
-  /** Called after each row. */
-  onRow?: (row: SweepRow, index: number) => void;
+  /** Called after each row, with the pruned model. */
+  onRow?: (row: SweepRow, index: number, model: MLP) => void;
 }
 
 export interface SweepRow {
@@ -31,7 +35,7 @@ export interface SweepRow {
   accuracy: number;
   /** Unpruned accuracy − this accuracy, in percentage points. */
   accuracyDrop: number;
-  /** Median single-sample predict time, µs (null when not measured). */
+  /** Single-sample predict time, µs: median over interleaved rounds (null when not measured). */
   latencyUs: number | null;
 }
 
@@ -71,8 +75,31 @@ export function predictLatencyUs(model: MLP, sample: Float32Array, reps = 200): 
   return times[reps >> 1]! * 1000;
 }
 
+/**
+ * Single-sample predict latency of several models, µs each, measured fairly: each model is warmed
+ * up, then `reps` calls per model are timed in rounds of ROUND calls, the models taking turns
+ * within every round (starting with a different one each round, so none is always first after
+ * another's weights filled the caches); each model's figure is the median of its per-round means.
+ */
+export function interleavedLatencyUs(models: readonly MLP[], sample: Float32Array, reps = 1000): number[] {
+  const ROUND = 5;
+  const rounds = Math.max(3, Math.ceil(reps / ROUND));
+  for (const m of models) for (let i = 0; i < 50; i++) m.predictOne(sample);
+  const perRound = models.map(() => new Float64Array(rounds));
+  for (let r = 0; r < rounds; r++) {
+    for (let k = 0; k < models.length; k++) {
+      const j = (r + k) % models.length;
+      const m = models[j]!;
+      const t0 = performance.now();
+      for (let i = 0; i < ROUND; i++) m.predictOne(sample);
+      perRound[j]![r] = (performance.now() - t0) / ROUND;
+    }
+  }
+  return perRound.map((t) => t.sort()[rounds >> 1]! * 1000);
+}
+
 export function sweep(mlp: MLP, x: Tensor, labels: ArrayLike<number>, opts: SweepOptions): SweepResult {
-  const { thresholds, statsX, latency = true, latencyReps = 200, onRow, stats: given, ...pruneOpts } = opts;
+  const { thresholds, statsX, latency = true, latencyReps = 1000, onRow, stats: given, ...pruneOpts } = opts;
   if (!Array.isArray(thresholds) || thresholds.length === 0) throw expected('a non-empty array of thresholds', 'thresholds', thresholds);
   if (!Number.isInteger(latencyReps) || latencyReps < 1) throw expected('a positive integer', 'latencyReps', latencyReps);
   const xs = mlp.checkInput(x);
@@ -86,8 +113,9 @@ export function sweep(mlp: MLP, x: Tensor, labels: ArrayLike<number>, opts: Swee
     bytes: mlp.toSafetensors().length,
     accuracy: base,
     neurons: mlp.layerSizes().slice(1, -1),
-    latencyUs: latency ? predictLatencyUs(mlp, sample, latencyReps) : null,
+    latencyUs: null as number | null,
   };
+  const models: MLP[] = [];
   const rows: SweepRow[] = thresholds.map((threshold, i) => {
     const { model, report } = pruneByActivation(mlp, stats, { ...pruneOpts, threshold });
     const accuracy = model.evaluate(xs, labels).accuracy;
@@ -99,11 +127,17 @@ export function sweep(mlp: MLP, x: Tensor, labels: ArrayLike<number>, opts: Swee
       bytes: model.toSafetensors().length,
       accuracy,
       accuracyDrop: 100 * (base - accuracy),
-      latencyUs: latency ? predictLatencyUs(model, sample, latencyReps) : null,
+      latencyUs: null,
     };
-    onRow?.(row, i);
+    if (latency) models.push(model);
+    onRow?.(row, i, model);
     return row;
   });
+  if (latency) {
+    const [b, ...lat] = interleavedLatencyUs([mlp, ...models], sample, latencyReps);
+    baseline.latencyUs = b!;
+    rows.forEach((r, i) => (r.latencyUs = lat[i]!));
+  }
   return sweepResult(rows, {
     baseline,
     statistic: pruneOpts.statistic ?? 'mean',
@@ -112,4 +146,34 @@ export function sweep(mlp: MLP, x: Tensor, labels: ArrayLike<number>, opts: Swee
     reconstruct: !!pruneOpts.reconstruct,
     finetuneEpochs: pruneOpts.finetune?.epochs ?? 0,
   });
+}
+
+/**
+ * Several sweeps of one model (e.g. one per statistic) whose latencies are measured together:
+ * every pruned model of every sweep and the unpruned one take turns in the same interleaved
+ * rounds, so the sweeps' latency columns can be compared with each other.
+ */
+export function sweeps(mlp: MLP, x: Tensor, labels: ArrayLike<number>, list: readonly SweepOptions[], opts: { latency?: boolean; latencyReps?: number } = {}): SweepResult[] {
+  const { latency = true, latencyReps = 1000 } = opts;
+  const models: MLP[][] = list.map(() => []);
+  const results = list.map((o, k) =>
+    sweep(mlp, x, labels, {
+      ...o,
+      latency: false,
+      onRow: (row, i, model) => {
+        if (latency) models[k]!.push(model);
+        o.onRow?.(row, i, model);
+      },
+    }),
+  );
+  if (latency) {
+    const xs = mlp.checkInput(x);
+    const [base, ...lat] = interleavedLatencyUs([mlp, ...models.flat()], xs.data.slice(0, xs.cols), latencyReps);
+    let j = 0;
+    for (const r of results) {
+      r.baseline.latencyUs = base!;
+      for (const row of r) row.latencyUs = lat[j++]!;
+    }
+  }
+  return results;
 }

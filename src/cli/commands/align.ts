@@ -1,8 +1,11 @@
 // `trimnet align a.npy b.npy`: fit a map from A's space to B's on the --fit rows (row i of a.npy
 // and row i of b.npy embed the same item) and measure cross-model retrieval on the --eval rows,
 // always beside the direct (unaligned) baseline. --method concat measures a linear probe on A, B
-// and [A, B] instead (needs --labels). Keyed vector files (.vec .txt .bin .jsonl .safetensors, or
-// .npy with --dict / --keys-a) go to the vector-file mode in align-vectors.ts.
+// and [A, B] instead (labels: --labels, else the a.labels.npy that `trimnet embed` wrote).
+// Defaults fit together with `embed`'s: fit on the first half of the rows, evaluate on the rest.
+// Keyed vector files (.vec .txt .bin .jsonl .safetensors, or .npy with --dict / --keys-a) go to
+// the vector-file mode in align-vectors.ts.
+import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { cca } from '../../align/cca.js';
 import { concatFit, type ConcatNormalize } from '../../align/concat.js';
@@ -18,8 +21,9 @@ import { DataError, ShapeError, expected } from '../../errors.js';
 import { readNpy } from '../../io/npy.js';
 import { writeSafetensors } from '../../io/safetensors.js';
 import { Tensor } from '../../tensor.js';
-import { intOption, numberOption, printJson, table, writeOutput } from '../util.js';
+import { checkOutputs, intOption, numberOption, printJson, table, writeOutput } from '../util.js';
 import { alignVectors, padTo, type VectorFileOpts } from './align-vectors.js';
+import { labelsPath } from './embed.js';
 
 const METHODS = ['procrustes', 'cca', 'linear', 'kernel', 'concat'] as const;
 type Method = (typeof METHODS)[number];
@@ -28,7 +32,7 @@ interface AlignOpts extends VectorFileOpts {
   method: string;
   center?: boolean;
   normalize?: boolean;
-  k: number;
+  k?: number;
   ridge?: number;
   weighted?: boolean;
   metric: string;
@@ -38,23 +42,28 @@ interface AlignOpts extends VectorFileOpts {
   seed: number;
   concatNorm: string;
   labels?: string;
-  fit: string;
-  eval: string;
+  fit?: string;
+  eval?: string;
   out?: string;
   json?: boolean;
 }
 
-/** "0:5000", "5000:", ":100", "-1000:" → [start, end) within n rows (Python slice rules, step 1). */
+/**
+ * "0:5000", "5000:", ":100", "-1000:" → [start, end) within n rows (Python slice rules, step 1),
+ * except that a bound beyond the rows is refused, not silently cut.
+ */
 export function parseRange(v: string, n: number, name: string): [number, number] {
   const m = /^\s*(-?\d*)\s*:\s*(-?\d*)\s*$/.exec(v);
   if (!m) throw expected('a row range start:end such as 0:5000 or 5000:', name, v);
   const fix = (s: string, dflt: number) => {
     if (s === '') return dflt;
     const x = Number(s);
-    return Math.max(0, Math.min(n, x < 0 ? n + x : x));
+    if (x > n || x < -n) throw new DataError(`${name} ${v} reaches row ${x} but the embeddings have ${n} rows (bounds go from -${n} to ${n})`);
+    return x < 0 ? n + x : x;
   };
   const s = fix(m[1]!, 0);
-  const e = Math.max(s, fix(m[2]!, n));
+  const e = fix(m[2]!, n);
+  if (e < s) throw expected('a row range with start ≤ end', name, v);
   return [s, e];
 }
 
@@ -78,7 +87,7 @@ export function register(program: Command): void {
     .option('--method <name>', `${METHODS.join(', ')}; vector files: a comma-separated list of procrustes, cca, linear, kernel`, 'procrustes')
     .option('--center', 'centre each side with its fit-set mean (procrustes, linear)')
     .option('--normalize', 'procrustes: unit-length rows, centre, unit-length again (vecmap)')
-    .option('--k <n>', 'cca: shared dimensions', intOption('--k'), 32)
+    .option('--k <n>', 'cca: shared dimensions (default 32, capped at the rank of the data, with a note)', intOption('--k'))
     .option('--weighted', 'cca: weight the shared dimensions by their correlations')
     .option('--ridge <r>', 'relative ridge for every method, as for prune --reconstruct: λ = r × the mean diagonal of the matrix it regularises (linear: XᵀX, default 1e-6, which keeps dead ReLU units from making least squares singular; cca: each covariance, default 1e-6; kernel: the feature Gram matrix, default 0.04 ≈ an absolute 0.1 at 5,000 fit rows and 2,000 features; kernel --exact: K, whose mean diagonal is 1, default 0.1)', numberOption('--ridge', { min: 0 }))
     .option('--features <n>', 'kernel: random Fourier features', intOption('--features'), 2000)
@@ -86,10 +95,10 @@ export function register(program: Command): void {
     .option('--gamma <g>', 'kernel: relative RBF width', numberOption('--gamma', { min: 0 }), 2)
     .option('--seed <n>', 'kernel: random features seed', intOption('--seed', { min: 0 }), 0)
     .option('--concat-norm <name>', 'concat: l2, zscore or none', 'l2')
-    .option('--labels <file>', 'concat: integer class labels (.npy) of the rows, for the probe')
+    .option('--labels <file>', "concat: integer class labels (.npy) of the rows, for the probe (default: a's labels file from trimnet embed, a.labels.npy)")
     .option('--metric <name>', 'retrieval score: cosine or csls (k = 10)', 'cosine')
-    .option('--fit <range>', 'rows to fit on (start:end)', '0:5000')
-    .option('--eval <range>', 'rows to evaluate on (start:end); vector files: a held-out dictionary ("src tgt" lines)', '5000:')
+    .option('--fit <range>', 'rows to fit on, start:end (default: the first half)')
+    .option('--eval <range>', 'rows to evaluate on, start:end (default: the rows after the fit rows, or the second half); vector files: a held-out dictionary ("src tgt" lines)')
     .option('--out <file>', 'write the fitted map (.safetensors)')
     .option('--json', 'print the result as JSON')
     .option('--dict <file>', 'vector files: training dictionary, "src tgt" per line (default: the keys both files share, minus the eval sources)')
@@ -105,20 +114,23 @@ export function register(program: Command): void {
     .action((fileA: string, fileB: string, o: AlignOpts, cmd: Command) => {
       const npy = (f: string) => f.toLowerCase().endsWith('.npy');
       if (!(npy(fileA) && npy(fileB)) || o.dict || o.keysA || o.keysB) {
-        const given = (name: string) => cmd.getOptionValueSource(name) !== 'default';
-        return alignVectors(fileA, fileB, { ...o, evalDict: given('eval') ? o.eval : undefined, kExplicit: given('k') });
+        // Typed by the user (commander reports undefined for an option without a default that was not given).
+        const given = (name: string) => { const src = cmd.getOptionValueSource(name); return src !== undefined && src !== 'default'; };
+        return alignVectors(fileA, fileB, { ...o, k: o.k ?? 32, evalDict: given('eval') ? o.eval : undefined, kExplicit: given('k') });
       }
       if (!(METHODS as readonly string[]).includes(o.method)) throw expected(`one of ${METHODS.join(', ')}`, '--method', o.method);
       if (o.metric !== 'cosine' && o.metric !== 'csls') throw expected("'cosine' or 'csls'", '--metric', o.metric);
       const method = o.method as Method;
       const metric = o.metric as RetrievalMetric;
+      checkOutputs([o.out], [fileA, fileB]);
       const A = readEmbeddings(fileA, `A (${fileA})`);
       const B = readEmbeddings(fileB, `B (${fileB})`);
       if (A.rows !== B.rows) throw new ShapeError(`${fileA} has ${A.rows} rows but ${fileB} has ${B.rows}: row i of each must embed the same item`);
-      const [fs, fe] = parseRange(o.fit, A.rows, '--fit');
-      const [es, ee] = parseRange(o.eval, A.rows, '--eval');
-      if (fe - fs < 2) throw new DataError(`The fit range ${o.fit} selects ${fe - fs} of ${A.rows} rows; at least 2 are needed`);
-      if (ee - es < 1) throw new DataError(`The eval range ${o.eval} selects no rows of ${A.rows}`);
+      const half = Math.floor(A.rows / 2);
+      const [fs, fe] = o.fit !== undefined ? parseRange(o.fit, A.rows, '--fit') : [0, half];
+      const [es, ee] = o.eval !== undefined ? parseRange(o.eval, A.rows, '--eval') : o.fit !== undefined && fe < A.rows ? [fe, A.rows] : [half, A.rows];
+      if (fe - fs < 2) throw new DataError(`The fit range ${o.fit ?? `${fs}:${fe} (the first half, by default)`} selects ${fe - fs} of ${A.rows} rows; at least 2 are needed (--fit)`);
+      if (ee - es < 1) throw new DataError(`The eval range ${o.eval ?? `${es}:${ee} (by default)`} selects no rows of ${A.rows} (--eval)`);
       const Af = sliceSpace(A, fs, fe);
       const Bf = sliceSpace(B, fs, fe);
       const Ae = sliceSpace(A, es, ee);
@@ -128,9 +140,10 @@ export function register(program: Command): void {
       const t0 = performance.now();
 
       if (method === 'concat') {
-        if (!o.labels) throw expected('--labels labels.npy (class labels for the probe)', 'concat', 'none');
-        const labels = readLabels(o.labels);
-        if (labels.length !== A.rows) throw new ShapeError(`${o.labels} has ${labels.length} labels but the embeddings have ${A.rows} rows`);
+        const labelsFile = o.labels ?? labelsPath(fileA);
+        if (o.labels === undefined && !existsSync(labelsFile)) throw new DataError(`--method concat needs class labels: give --labels labels.npy, or embed with trimnet embed, which writes ${labelsFile} beside ${fileA}`);
+        const labels = readLabels(labelsFile);
+        if (labels.length !== A.rows) throw new ShapeError(`${labelsFile} has ${labels.length} labels but the embeddings have ${A.rows} rows`);
         if (!['l2', 'zscore', 'none'].includes(o.concatNorm)) throw expected("'l2', 'zscore' or 'none'", '--concat-norm', o.concatNorm);
         const yf = labels.subarray(fs, fe);
         const ye = labels.subarray(es, ee);
@@ -140,7 +153,7 @@ export function register(program: Command): void {
         const cat = concatFit([Af, Bf], { normalize: o.concatNorm as ConcatNormalize });
         const accAB = probe(cat.apply([Af, Bf]), cat.apply([Ae, Be]));
         const seconds = (performance.now() - t0) / 1000;
-        const out = { ...base, normalize: o.concatNorm, probe: { a: accA, b: accB, concat: accAB }, seconds };
+        const out = { ...base, labels: labelsFile, normalize: o.concatNorm, probe: { a: accA, b: accB, concat: accAB }, seconds };
         if (o.json) return printJson(out);
         console.log(`linear probe trained on rows ${fs}:${fe}, accuracy on rows ${es}:${ee}${overlap ? ` (${overlap} rows overlap the fit set)` : ''}`);
         console.log(table(['embeddings', 'dims', 'accuracy'], [
@@ -157,15 +170,21 @@ export function register(program: Command): void {
       let K: Tensor;
       let tensors: Record<string, Tensor>;
       const extra: Record<string, unknown> = {};
+      const notes: string[] = [];
+      let k = o.k;
       if (method === 'procrustes') {
         const m = procrustes(Af, Bf, { center: !!o.center, normalize: !!o.normalize });
         [Q, K, tensors] = [m.apply(Ae), m.target(Be), m.tensors()];
         extra.scale = m.scale;
       } else if (method === 'cca') {
-        const m = cca(Af, Bf, { k: o.k, ridge: o.ridge ?? 1e-6, weighted: !!o.weighted });
+        // The default k is capped at what the data allow; a k the user typed is taken as asked.
+        const m = cca(Af, Bf, { k: o.k ?? 32, capK: o.k === undefined, ridge: o.ridge ?? 1e-6, weighted: !!o.weighted });
         [Q, K] = m.transform(Ae, Be);
         tensors = m.tensors();
-        extra.correlations = Array.from(m.correlations.subarray(0, Math.min(8, o.k)));
+        k = m.correlations.length;
+        extra.k = k;
+        if (o.k === undefined && k < 32) notes.push(`cca: k = ${k}, the rank of the fit data (the default 32 capped; --k sets it)`);
+        extra.correlations = Array.from(m.correlations.subarray(0, Math.min(8, k)));
       } else if (method === 'linear') {
         const m = linearMap(Af, Bf, { ridge: o.ridge ?? 1e-6, ridgeScale: 'relative', center: !!o.center });
         [Q, K, tensors] = [m.apply(Ae), m.target(Be), m.tensors()];
@@ -179,13 +198,14 @@ export function register(program: Command): void {
       const fitSeconds = (performance.now() - t0) / 1000;
       const aligned = retrieval(Q, K, { metric });
       if (o.out) {
-        const metadata: Record<string, string> = { method, fit: `${fs}:${fe}`, a: fileA, b: fileB, options: JSON.stringify({ center: !!o.center, normalize: !!o.normalize, k: o.k, ridge: o.ridge, weighted: !!o.weighted, features: o.features, exact: !!o.exact, gamma: o.gamma, seed: o.seed }) };
+        const metadata: Record<string, string> = { method, fit: `${fs}:${fe}`, a: fileA, b: fileB, options: JSON.stringify({ center: !!o.center, normalize: !!o.normalize, k, ridge: o.ridge, weighted: !!o.weighted, features: o.features, exact: !!o.exact, gamma: o.gamma, seed: o.seed }) };
         writeOutput(o.out, writeSafetensors(tensors, { metadata }), [fileA, fileB]);
       }
-      const out = { ...base, metric, direct, aligned, fitSeconds, ...extra, ...(o.out ? { out: o.out } : {}) };
+      const out = { ...base, metric, direct, aligned, fitSeconds, ...extra, ...(notes.length ? { notes } : {}), ...(o.out ? { out: o.out } : {}) };
       if (o.json) return printJson(out);
+      for (const n of notes) console.log(n);
       console.log(`A→B retrieval over ${ee - es} items (rows ${es}:${ee}), fit on rows ${fs}:${fe}${overlap ? ` (${overlap} rows overlap)` : ''}, ${metric}`);
-      const label = method + (o.center ? ' --center' : '') + (o.normalize ? ' --normalize' : '') + (method === 'cca' ? ` k=${o.k}${o.weighted ? ' weighted' : ''}` : '') + (method === 'kernel' ? (o.exact ? ' --exact' : ` D=${o.features}`) : '');
+      const label = method + (o.center ? ' --center' : '') + (o.normalize ? ' --normalize' : '') + (method === 'cca' ? ` k=${k}${o.weighted ? ' weighted' : ''}` : '') + (method === 'kernel' ? (o.exact ? ' --exact' : ` D=${o.features}`) : '');
       console.log(table(['', 'P@1', 'P@5', 'P@10'], [
         [`direct (unaligned${A.cols !== B.cols ? ', narrower side zero-padded' : ''})`, ...fmt(direct)],
         [label, ...fmt(aligned)],

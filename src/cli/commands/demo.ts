@@ -9,7 +9,7 @@ export function register(program: Command): void {
   program
     .command('demo')
     .description('run the main job on the bundled data: train a small MLP, evaluate it, and more')
-    .option('--epochs <n>', 'training epochs', intOption('--epochs', { min: 0 }), 3)
+    .option('--epochs <n>', 'training epochs', intOption('--epochs'), 3)
     .option('--seed <n>', 'seed', intOption('--seed', { min: 0 }), 0)
     .option('--json', 'print every step’s numbers as JSON at the end instead of the report')
     .action(async (o: { epochs: number; seed: number; json?: boolean }) => {

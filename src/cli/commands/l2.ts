@@ -3,11 +3,10 @@
 // the selected neurons removed physically (default).
 import type { Command } from 'commander';
 import { ArgumentError, expected } from '../../errors.js';
-import { assertNotInput } from '../../io/atomic.js';
 import { loadDataset } from '../../io/datasets.js';
 import { MLP } from '../../nn/mlp.js';
 import { pruneStructured } from '../../prune/structured.js';
-import { printJson, table, writeOutput } from '../util.js';
+import { checkOutputs, parseNumber, printJson, table, writeOutput } from '../util.js';
 
 interface Options {
   amount?: string;
@@ -38,11 +37,9 @@ export function register(program: Command): void {
       const n = o.n === 'inf' || o.n === 'Infinity' ? Infinity : Number(o.n);
       if (n !== 1 && n !== 2 && n !== Infinity) throw expected('1, 2 or inf', '--n', o.n);
       if (o.allLayers && !o.maskOnly) throw new ArgumentError('--all-layers needs --mask-only: the output layer is never removed physically (its rows are the classes)');
-      const amount = o.amount !== undefined ? Number(o.amount) : undefined;
-      const count = o.count !== undefined ? Number(o.count) : undefined;
-      if (o.amount !== undefined && (o.amount.trim() === '' || !Number.isFinite(amount) || amount! < 0 || amount! > 1)) throw expected('a fraction in the range [0, 1]', '--amount', o.amount);
-      if (o.count !== undefined && (!Number.isInteger(count) || count! < 0)) throw expected('a non-negative integer', '--count', o.count);
-      assertNotInput(o.out, [file]);
+      const amount = o.amount !== undefined ? parseNumber('--amount', o.amount, { min: 0, max: 1 }) : undefined;
+      const count = o.count !== undefined ? parseNumber('--count', o.count, { integer: true, min: 0 }) : undefined;
+      checkOutputs([o.out], [file]);
       const model = MLP.fromSafetensors(file);
       const { model: pruned, report } = pruneStructured(model, {
         ...(amount !== undefined ? { amount } : { count: count! }),

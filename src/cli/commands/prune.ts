@@ -1,16 +1,17 @@
 // `trimnet prune`: activation pruning of a model, written as a smaller safetensors file.
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { ArgumentError, expected } from '../../errors.js';
-import { assertNotInput } from '../../io/atomic.js';
+import { ArgumentError } from '../../errors.js';
 import { loadDataset } from '../../io/datasets.js';
 import { MLP } from '../../nn/mlp.js';
 import { type PruneByActivationOptions, pruneByActivation } from '../../prune/activation.js';
 import { activationStats, statsFromJson } from '../../prune/stats.js';
-import { type PruneCliOptions, addPruneOptions, thresholdOption } from '../prune/common.js';
-import { intOption, printJson, table, writeOutput } from '../util.js';
+import { type PruneCliOptions, addPruneOptions, checkThreshold, statisticOption, targetParamsOption } from '../prune/common.js';
+import { checkOutputs, intOption, numberOption, printJson, table, writeOutput } from '../util.js';
+import type { Statistic } from '../../prune/stats.js';
 
 interface Options extends PruneCliOptions {
+  statistic: Statistic;
   threshold?: number;
   targetParams?: number;
   minNeurons: number;
@@ -25,18 +26,19 @@ export function register(program: Command): void {
     .command('prune')
     .description('remove hidden neurons whose activation statistic is below λ (physically: the model gets smaller)')
     .argument('<model>', 'the model file (.safetensors)')
-    .option('--threshold <λ>', 'prune neurons whose statistic is below λ (APoZ: above λ)', thresholdOption('--threshold'))
-    .option('--target-params <p>', 'instead of λ: keep at most this fraction (≤ 1) or count (> 1) of parameters; λ is found by bisection', thresholdOption('--target-params'))
+    .option('--threshold <λ>', 'prune neurons whose statistic is below λ (APoZ: above λ)', numberOption('--threshold', { min: 0 }))
+    .option('--statistic <name>', 'mean, meanAbs or apoz (APoZ prunes where APoZ > λ)', statisticOption, 'mean' as Statistic)
+    .option('--target-params <p>', 'instead of λ: keep at most this fraction (≤ 1) or whole count (> 1) of parameters; λ is found by bisection', targetParamsOption)
     .option('--min-neurons <n>', 'fewest neurons a hidden layer keeps', intOption('--min-neurons'), 1)
     .option('--stats <file>', 'statistics JSON from `trimnet stats --out` (default: collected on the training split)')
-    .option('--finetune <epochs>', 'fine-tune the pruned model for this many epochs on the training split', intOption('--finetune', { min: 0 }))
-    .option('--lr <rate>', 'learning rate for --finetune (Adam)', thresholdOption('--lr'), 1e-4)
+    .option('--finetune <epochs>', 'fine-tune the pruned model for this many epochs on the training split', intOption('--finetune'))
+    .option('--lr <rate>', 'learning rate for --finetune (Adam)', numberOption('--lr', { above: 0 }), 1e-4)
     .requiredOption('--out <file>', 'where to write the pruned model (.safetensors)')
     .option('--json', 'print the report as JSON');
   addPruneOptions(cmd).action((file: string, o: Options) => {
     if ((o.threshold === undefined) === (o.targetParams === undefined)) throw new ArgumentError('Give exactly one of --threshold or --target-params');
-    if (o.targetParams !== undefined && o.targetParams <= 0) throw expected('a fraction in (0, 1] or a count > 1', '--target-params', o.targetParams);
-    assertNotInput(o.out, [file, ...(o.stats ? [o.stats] : [])]);
+    if (o.threshold !== undefined) checkThreshold('--threshold', o.threshold, o.statistic, !!o.relative);
+    checkOutputs([o.out], [file, ...(o.stats ? [o.stats] : [])]);
     const model = MLP.fromSafetensors(file);
     const ds = loadDataset(o.data);
     const log = (s: string) => {
@@ -83,7 +85,7 @@ export function register(program: Command): void {
         ],
       ),
     );
-    log(`removed ${report.paramsRemovedPct.toFixed(1)}% of parameters${out.accuracyDrop !== null ? `, accuracy drop ${out.accuracyDrop.toFixed(2)} points` : ''}${o.compensateBias ? ', bias compensated' : ''}${o.reconstruct ? ', reconstructed' : ''}${o.finetune ? `, fine-tuned ${o.finetune} epoch(s)` : ''}`);
+    log(`removed ${report.paramsRemovedPct.toFixed(1)}% of parameters${out.accuracyDrop !== null ? `, accuracy drop ${out.accuracyDrop.toFixed(2)} points` : ''}${o.compensateBias ? ', bias compensated' : ''}${o.reconstruct ? ', reconstructed' : ''}${o.finetune ? `, fine-tuned ${o.finetune} epoch${o.finetune === 1 ? '' : 's'}` : ''}`);
     log(`wrote ${o.out}`);
   });
 }

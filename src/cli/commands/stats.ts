@@ -1,11 +1,10 @@
 // `trimnet stats`: per-neuron activation statistics of a model's hidden layers on a dataset.
 import type { Command } from 'commander';
 import { expected } from '../../errors.js';
-import { assertNotInput } from '../../io/atomic.js';
 import { loadDataset } from '../../io/datasets.js';
 import { MLP } from '../../nn/mlp.js';
 import { type LayerStats, activationStats, statsToJson } from '../../prune/stats.js';
-import { intOption, printJson, table, writeOutput } from '../util.js';
+import { checkOutputs, intOption, printJson, table, writeOutput } from '../util.js';
 
 function quantile(sorted: Float64Array, q: number): number {
   if (sorted.length === 0) return NaN;
@@ -51,7 +50,7 @@ export function register(program: Command): void {
     .option('--json', 'print the summary as JSON')
     .action((file: string, o: { data: string; split: string; limit?: number; batchSize: number; out?: string; json?: boolean }) => {
       if (o.split !== 'train' && o.split !== 'test') throw expected("'train' or 'test'", '--split', o.split);
-      if (o.out) assertNotInput(o.out, [file]);
+      checkOutputs([o.out], [file]);
       const model = MLP.fromSafetensors(file);
       const ds = loadDataset(o.data, { split: o.split, ...(o.limit !== undefined ? { limit: o.limit } : {}) });
       const x = o.split === 'train' ? ds.train.x : ds.test.x;

@@ -1,14 +1,14 @@
 // `trimnet train`: trains an MLP on an IDX dataset and writes it as safetensors (PyTorch names).
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { getBackend } from '../../backend/registry.js';
 import type { Activation } from '../../backend/types.js';
 import { loadDataset } from '../../io/datasets.js';
 import { MLP } from '../../nn/mlp.js';
 import { train } from '../../nn/train.js';
 import { expected } from '../../errors.js';
-import { activationOption, intOption, numberOption, parseLayers, printJson, table } from '../util.js';
+import { activationOption, checkOutputs, intOption, numberOption, parseLayers, plural, printJson, table } from '../util.js';
 
 interface TrainCliOptions {
   data: string;
@@ -31,11 +31,11 @@ export function register(program: Command): void {
     .command('train')
     .description('train an MLP on Fashion-MNIST (or any IDX dataset) and save it as safetensors')
     .option('--data <name|dir>', "'mini' (bundled), 'fashion-mnist' (full set) or a directory of IDX files", 'mini')
-    .option('--layers <sizes>', 'hidden layer sizes, comma-separated', parseLayers, [512, 256])
+    .addOption(new Option('--layers <sizes>', "hidden layer sizes, comma-separated ('none': no hidden layer)").argParser(parseLayers).default([512, 256], '512,256'))
     .option('--activation <name>', 'relu, leaky_relu, gelu, tanh, sigmoid or identity', activationOption, 'relu' as Activation)
-    .option('--epochs <n>', 'passes over the training set', intOption('--epochs', { min: 0 }), 8)
+    .option('--epochs <n>', 'passes over the training set', intOption('--epochs'), 8)
     .option('--batch-size <n>', 'rows per mini-batch', intOption('--batch-size'), 128)
-    .option('--lr <rate>', 'learning rate (default 1e-3 for adam, 1e-2 for sgd)', numberOption('--lr', { min: 0 }))
+    .option('--lr <rate>', 'learning rate (default 1e-3 for adam, 1e-2 for sgd)', numberOption('--lr', { above: 0 }))
     .option('--optimizer <name>', 'adam or sgd', 'adam')
     .option('--momentum <m>', 'SGD momentum', numberOption('--momentum', { min: 0, max: 1 }), 0.9)
     .option('--weight-decay <wd>', 'L2 weight decay (as PyTorch weight_decay)', numberOption('--weight-decay', { min: 0 }), 0)
@@ -45,13 +45,17 @@ export function register(program: Command): void {
     .option('--json', 'print the result as JSON')
     .action((o: TrainCliOptions) => {
       if (o.optimizer !== 'adam' && o.optimizer !== 'sgd') throw expected("'adam' or 'sgd'", '--optimizer', o.optimizer);
+      checkOutputs([o.out]);
       const ds = loadDataset(o.data, o.limit !== undefined ? { limit: o.limit } : {});
+      // never write over the dataset's own files
+      const dataFiles = existsSync(ds.dir) && statSync(ds.dir).isDirectory() ? readdirSync(ds.dir).map((f) => join(ds.dir, f)) : [];
+      checkOutputs([o.out], dataFiles);
       const sizes = [ds.train.x.cols, ...o.layers, ds.classes.length];
       const model = MLP.create({ sizes, activation: o.activation, seed: o.seed });
       const log = (s: string) => {
         if (!o.json) console.log(s);
       };
-      log(`training ${sizes.join('-')} ${o.activation} on '${o.data}' (${ds.train.x.rows} images), ${o.optimizer}, ${o.epochs} epochs, batch ${o.batchSize}, backend ${getBackend().name}`);
+      log(`training ${sizes.join('-')} ${o.activation} on '${o.data}' (${ds.train.x.rows} images), ${o.optimizer}, ${plural(o.epochs, 'epoch')}, batch ${o.batchSize}, backend ${getBackend().name}`);
       const result = train(model, ds.train.x, ds.train.labels, {
         epochs: o.epochs,
         batchSize: o.batchSize,
@@ -66,8 +70,7 @@ export function register(program: Command): void {
         },
       });
       const test = ds.test.x.rows ? model.evaluate(ds.test.x, ds.test.labels) : null;
-      // never write over the dataset's own files
-      model.save(o.out, { inputs: existsSync(ds.dir) && statSync(ds.dir).isDirectory() ? readdirSync(ds.dir).map((f) => join(ds.dir, f)) : [] });
+      model.save(o.out, { inputs: dataFiles });
       const secs = result.epochs.map((e) => e.seconds);
       const summary = {
         out: o.out,

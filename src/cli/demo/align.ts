@@ -14,14 +14,9 @@ import { tagSpace } from '../../align/space.js';
 import { MLP } from '../../nn/mlp.js';
 import { train } from '../../nn/train.js';
 import { Tensor } from '../../tensor.js';
+import { padTo } from '../commands/align-vectors.js';
 import { table } from '../util.js';
 import type { DemoStep } from './context.js';
-
-function pad(x: Tensor, d: number): Tensor {
-  const out = new Float32Array(x.rows * d);
-  for (let i = 0; i < x.rows; i++) out.set(x.data.subarray(i * x.cols, (i + 1) * x.cols), i * d);
-  return new Tensor(out, [x.rows, d]);
-}
 
 export const alignStep: DemoStep = {
   name: 'align',
@@ -29,7 +24,7 @@ export const alignStep: DemoStep = {
     const ds = ctx.data!;
     const modelA = ctx.model!;
     const modelB = MLP.create({ sizes: [784, 96, 32, 10], activation: 'relu', seed: ctx.opts.seed + 1 });
-    train(modelB, ds.train.x, ds.train.labels, { epochs: Math.max(1, ctx.opts.epochs), batchSize: 128, lr: 1e-3, seed: ctx.opts.seed + 1, progress: true });
+    train(modelB, ds.train.x, ds.train.labels, { epochs: ctx.opts.epochs, batchSize: 128, lr: 1e-3, seed: ctx.opts.seed + 1, progress: true });
     const fitN = Math.min(5000, Math.floor(ds.train.x.rows / 2));
     const trainA = tagSpace(embed(modelA, ds.train.x), 'model A');
     const trainB = tagSpace(embed(modelB, ds.train.x), 'model B');
@@ -47,7 +42,8 @@ export const alignStep: DemoStep = {
       rows.push([name, r.p1.toFixed(4), r.p10.toFixed(4)]);
       results[name] = { p1: r.p1, p10: r.p10 };
     };
-    add('direct (unaligned: different spaces)', pad(At, d), pad(Bt, d), 'cosine', true);
+    const direct = At.cols === Bt.cols ? 'direct (unaligned: different spaces)' : `direct (unaligned; the ${Math.min(At.cols, Bt.cols)}-dim side zero-padded to ${d})`;
+    add(direct, padTo(At, d), padTo(Bt, d), 'cosine', true);
     const p = procrustes(A, B, { center: true });
     add('procrustes --center', p.apply(At), p.target(Bt));
     const l = linearMap(A, B, { ridge: 1, center: true });

@@ -2,6 +2,7 @@
 import { loadDataset } from '../../io/datasets.js';
 import { MLP } from '../../nn/mlp.js';
 import { train } from '../../nn/train.js';
+import { plural } from '../util.js';
 import type { DemoStep } from './context.js';
 
 export const dataStep: DemoStep = {
@@ -20,7 +21,7 @@ export const trainStep: DemoStep = {
     const r = train(model, ds.train.x, ds.train.labels, { epochs: ctx.opts.epochs, batchSize: 128, lr: 1e-3, seed: ctx.opts.seed, progress: true });
     const last = r.epochs[r.epochs.length - 1];
     ctx.log(
-      `train: 784-128-64-10 ReLU, Adam 1e-3, batch 128, ${ctx.opts.epochs} epochs in ${r.seconds.toFixed(2)} s` +
+      `train: 784-128-64-10 ReLU, Adam 1e-3, batch 128, ${plural(ctx.opts.epochs, 'epoch')} in ${r.seconds.toFixed(2)} s` +
         (last ? `; last epoch loss ${last.loss.toFixed(4)}, train accuracy ${last.accuracy.toFixed(4)}` : ''),
     );
     ctx.model = model;
