@@ -75,7 +75,7 @@ export function removeNeurons(mlp: MLP, removed: readonly (readonly number[])[],
     if (w === l.weight) w = w.clone();
     return { weight: w, bias: b };
   });
-  return new MLPClass(layers, mlp.activation, mlp.leakySlope);
+  return new MLPClass(layers, mlp.activations);
 }
 
 export function makeReport(before: MLP, after: MLP, removed: number[][]): PruneReport {

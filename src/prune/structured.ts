@@ -190,14 +190,14 @@ export function pruneStructured(mlp: MLP, opts: PruneStructuredOptions): { model
       const w = m ? lnStructured(l.weight, { count: m.pruned.length, n, dim: 0 }) : l.weight.clone();
       return { weight: w, bias: l.bias.slice() };
     });
-    const model = new MLPClass(layers, mlp.activation, mlp.leakySlope);
+    const model = new MLPClass(layers, mlp.activations);
     const report: StructuredPruneReport = { ...makeReport(mlp, model, removed), zeroed: masks.map((m) => (m ? m.pruned : [])) };
     return { model, report };
   }
   // A removed neuron's output is act(0 · x + b_j) = act(b_j) for every input: fold it forward.
   const fold = removed.map((r, i) => {
     const c = new Float64Array(mlp.layers[i]!.bias.length);
-    for (const j of r) c[j] = Math.fround(activate(mlp.activation, mlp.layers[i]!.bias[j]!, mlp.leakySlope));
+    for (const j of r) c[j] = Math.fround(activate(mlp.activations[i]!.name, mlp.layers[i]!.bias[j]!, mlp.activations[i]!.slope));
     return c;
   });
   const model = removeNeurons(mlp, removed, fold);

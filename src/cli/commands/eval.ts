@@ -20,7 +20,7 @@ export function register(program: Command): void {
       const { accuracy, loss } = model.evaluate(ds.test.x, ds.test.labels);
       const out = { accuracy, loss, params: model.paramCount(), layerSizes: model.layerSizes() };
       if (o.json) return printJson(out);
-      console.log(`${file}: ${out.layerSizes.join('-')} ${model.activation}, ${out.params} parameters`);
+      console.log(`${file}: ${out.layerSizes.join('-')} ${model.describeActivations()}, ${out.params} parameters`);
       console.log(`test accuracy ${accuracy.toFixed(4)} (${Math.round(accuracy * ds.test.x.rows)}/${ds.test.x.rows}), loss ${loss.toFixed(4)} on '${o.data}'`);
     });
 }

@@ -61,7 +61,7 @@ export function register(program: Command): void {
       if (o.out) writeOutput(o.out, `${JSON.stringify(statsToJson(stats, model))}\n`, [file]);
       const layers = stats.map(summarise);
       if (o.json) return printJson({ model: file, layerSizes: model.layerSizes(), samples: x.rows, seconds, layers, ...(o.out ? { out: o.out } : {}) });
-      console.log(`${file}: ${model.layerSizes().join('-')} ${model.activation}; statistics over ${x.rows} ${o.split} images of '${o.data}' in ${seconds.toFixed(2)} s`);
+      console.log(`${file}: ${model.layerSizes().join('-')} ${model.describeActivations()}; statistics over ${x.rows} ${o.split} images of '${o.data}' in ${seconds.toFixed(2)} s`);
       console.log(
         table(
           ['layer', 'neurons', 'dead', 'mean APoZ', 'min', 'p10', 'p25', 'median', 'p75', 'p90', 'max'],
