@@ -243,18 +243,35 @@ export class MLP {
    */
   static fromSafetensors(src: Uint8Array | ArrayBuffer | string, opts: ActivationChoice = {}): MLP {
     const file = readSafetensors(src);
-    const where = typeof src === 'string' ? src : 'the safetensors file';
-    const groups = new Map<string, { weight?: Tensor; bias?: Tensor }>();
-    for (const [name, t] of file.tensors) {
-      const m = /^(.*)\.(weight|bias)$/.exec(name);
-      if (!m) throw new FormatError(`${where}: tensor '${name}' is not a Linear layer's weight or bias (trimnet reads MLPs of Linear layers)`);
+    return MLP.fromStateDict(file.tensors, file.metadata, typeof src === 'string' ? src : 'the safetensors file', opts).model;
+  }
+
+  /**
+   * An MLP from a PyTorch state_dict (name -> tensor), as safetensors or .npz hold it: Linear
+   * layers (`P.weight` [out, in], `P.bias`), and BatchNorm1d (`P.weight`, `P.bias`,
+   * `P.running_mean`, `P.running_var`, `P.num_batches_tracked`) folded exactly into the Linear
+   * whose outputs it normalises. Modules without parameters (activations, Dropout) leave gaps in
+   * nn.Sequential indices and are simply absent. Returns what was folded.
+   */
+  static fromStateDict(tensors: Map<string, Tensor>, metadata: Record<string, string>, where: string, opts: ActivationChoice = {}): { model: MLP; folded: string[] } {
+    type Group = { weight?: Tensor; bias?: Tensor; running_mean?: Tensor; running_var?: Tensor; num_batches_tracked?: Tensor };
+    const groups = new Map<string, Group>();
+    for (const [name, t] of tensors) {
+      const m = /^(.*)\.(weight|bias|running_mean|running_var|num_batches_tracked)$/.exec(name);
+      if (!m) throw new FormatError(`${where}: tensor '${name}' is not a Linear or BatchNorm1d parameter (trimnet reads MLPs of Linear layers, with BatchNorm1d folded in)`);
       const g = groups.get(m[1]!) ?? {};
-      g[m[2] as 'weight' | 'bias'] = t;
+      g[m[2] as keyof Group] = t;
       groups.set(m[1]!, g);
     }
     if (groups.size === 0) throw new FormatError(`${where} holds no tensors`);
     const layers: { name: string; weight: Tensor; bias: Float32Array }[] = [];
+    const norms: { name: string; g: Group }[] = [];
     for (const [name, g] of groups) {
+      if (g.running_mean || g.running_var) {
+        if (!(g.running_mean && g.running_var)) throw new FormatError(`${where}: BatchNorm '${name}' needs both running_mean and running_var`);
+        norms.push({ name, g });
+        continue;
+      }
       if (!g.weight) throw new FormatError(`${where}: '${name}.bias' has no matching '${name}.weight'`);
       if (g.weight.rank !== 2) throw new ShapeError(`${where}: '${name}.weight' has shape ${shapeStr(g.weight.shape)}, not [out, in]`);
       const out = g.weight.shape[0]!;
@@ -263,19 +280,30 @@ export class MLP {
       }
       assertFinite(g.weight.data, `'${name}.weight' in ${where}`, g.weight.cols, DataError);
       if (g.bias) assertFinite(g.bias.data, `'${name}.bias' in ${where}`, out, DataError);
-      layers.push({ name, weight: g.weight, bias: g.bias ? g.bias.data : new Float32Array(out) });
+      // Copies: BatchNorm folding rewrites them.
+      layers.push({ name, weight: g.weight.clone(), bias: g.bias ? g.bias.data.slice() : new Float32Array(out) });
     }
+    if (layers.length === 0) throw new FormatError(`${where} holds no Linear layer`);
     layers.sort((a, b) => naturalCompare(a.name, b.name));
     const ordered = chains(layers) ? layers : (orderByShapes(layers) ?? layers);
     if (!chains(ordered)) {
       const desc = ordered.map((l) => `${l.name} ${shapeStr(l.weight.shape)}`).join(', ');
       throw new ShapeError(`Layer shapes don't chain in ${where}: ${desc} (each layer's input size must equal the previous layer's output size)`);
     }
-    const activations = activationsFor(ordered.length - 1, file.metadata, where, opts);
-    return new MLP(
-      ordered.map((l) => ({ weight: l.weight, bias: l.bias })),
-      activations,
-    );
+    const folded: string[] = [];
+    for (const { name, g } of norms.sort((a, b) => naturalCompare(a.name, b.name))) {
+      const size = g.running_mean!.size;
+      // The Linear it follows: the only one of its width, else the one before it in name order.
+      const fits = ordered.filter((l, i) => l.weight.shape[0] === size && i < ordered.length - 1);
+      const before = fits.filter((l) => naturalCompare(l.name, name) < 0);
+      const target = fits.length === 1 ? fits[0] : before[before.length - 1];
+      if (!target) throw new FormatError(`${where}: BatchNorm '${name}' (${size} features) follows no hidden Linear layer of that width`);
+      const ones = new Float32Array(size).fill(1);
+      foldBatchNorm(target, g.weight?.data ?? ones, g.bias?.data ?? new Float32Array(size), g.running_mean!.data, g.running_var!.data, Number(metadata[`${name}.eps`] ?? 1e-5));
+      folded.push(`BatchNorm1d '${name}' into '${target.name}'`);
+    }
+    const activations = activationsFor(ordered.length - 1, metadata, where, opts);
+    return { model: new MLP(ordered.map((l) => ({ weight: l.weight, bias: l.bias })), activations), folded };
   }
 
   /** Deep copy. */
@@ -311,6 +339,24 @@ export function activationsFor(hidden: number, meta: Record<string, string>, whe
     `${where} does not record its activation (a PyTorch state_dict saved as is); say which with --activation relu|leaky_relu|gelu|tanh|sigmoid|identity ` +
       `(per hidden layer: "gelu,gelu,tanh" or a JSON list; leaky_relu(0.2) for a slope), or { activation } in the API`,
   );
+}
+
+/**
+ * Folds an inference BatchNorm y = γ (z − mean)/√(var + ε) + β into the Linear z = W x + b before
+ * it, in place: per output j, s = γ_j/√(var_j + ε), W'[j,:] = s·W[j,:], b'_j = s·(b_j − mean_j) + β_j.
+ */
+export function foldBatchNorm(layer: Linear, gamma: ArrayLike<number>, beta: ArrayLike<number>, mean: ArrayLike<number>, variance: ArrayLike<number>, eps: number): void {
+  const [out, inp] = layer.weight.shape as [number, number];
+  for (const [v, name] of [[gamma, 'weight'], [beta, 'bias'], [mean, 'running_mean'], [variance, 'running_var']] as const) {
+    if (v.length !== out) throw new ShapeError(`BatchNorm ${name} has ${v.length} entries but the Linear layer before it has ${out} outputs`);
+  }
+  const w = layer.weight.data;
+  for (let j = 0; j < out; j++) {
+    const s = gamma[j]! / Math.sqrt(variance[j]! + eps);
+    if (!Number.isFinite(s)) throw new DataError(`BatchNorm feature ${j}: γ/√(var + ε) is ${s} (variance ${variance[j]})`);
+    for (let i = 0; i < inp; i++) w[j * inp + i] = Math.fround(w[j * inp + i]! * s);
+    layer.bias[j] = Math.fround(s * (layer.bias[j]! - mean[j]!) + beta[j]!);
+  }
 }
 
 /** Throws (DataError by default) naming the first NaN/±Infinity. */
