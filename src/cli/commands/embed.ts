@@ -7,6 +7,7 @@ import { expected } from '../../errors.js';
 import { loadDataset } from '../../io/datasets.js';
 import { writeNpy } from '../../io/npy.js';
 import { MLP } from '../../nn/mlp.js';
+import { ACTIVATION_HELP, readModel } from '../model-io.js';
 import { activationOption, intOption, printJson, writeOutput } from '../util.js';
 
 function layerOption(v: string): number {
@@ -25,11 +26,11 @@ export function register(program: Command): void {
     .option('--data <name|dir>', "'mini' (bundled), 'fashion-mnist' (full set) or a directory of IDX files", 'mini')
     .option('--split <split>', 'train or test', 'test')
     .option('--limit <n>', 'only the first n images', intOption('--limit'))
-    .option('--activation <name>', "override the activation recorded in the file", activationOption)
+    .option('--activation <name>', ACTIVATION_HELP)
     .option('--json', 'print { out, rows, dims, layer, layerSizes } as JSON')
-    .action((file: string, o: { out: string; layer: number; data: string; split: string; limit?: number; activation?: Activation; json?: boolean }) => {
+    .action((file: string, o: { out: string; layer: number; data: string; split: string; limit?: number; activation?: string; json?: boolean }) => {
       if (o.split !== 'train' && o.split !== 'test') throw expected("'train' or 'test'", '--split', o.split);
-      const model = MLP.fromSafetensors(file, o.activation ? { activation: o.activation } : {});
+      const model = readModel(file, o, () => {}).model;
       const layer = hiddenLayerIndex(model, o.layer);
       const ds = loadDataset(o.data, { split: o.split, ...(o.limit !== undefined ? { limit: o.limit } : {}) });
       const x = o.split === 'train' ? ds.train.x : ds.test.x;

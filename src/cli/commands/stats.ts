@@ -5,6 +5,7 @@ import { assertNotInput } from '../../io/atomic.js';
 import { loadDataset } from '../../io/datasets.js';
 import { MLP } from '../../nn/mlp.js';
 import { type LayerStats, activationStats, statsToJson } from '../../prune/stats.js';
+import { ACTIVATION_HELP, readModel } from '../model-io.js';
 import { intOption, printJson, table, writeOutput } from '../util.js';
 
 function quantile(sorted: Float64Array, q: number): number {
@@ -42,17 +43,18 @@ export function register(program: Command): void {
   program
     .command('stats')
     .description("per-neuron activation statistics of a model's hidden layers (mean, mean |a|, APoZ, max)")
-    .argument('<model>', 'the model file (.safetensors)')
+    .argument('<model>', 'the model file (.onnx, .safetensors or .npz)')
+    .option('--activation <spec>', ACTIVATION_HELP)
     .option('--data <name|dir>', "'mini' (bundled), 'fashion-mnist' (full set) or a directory of IDX files", 'mini')
     .option('--split <name>', 'train or test', 'train')
     .option('--limit <n>', 'use only the first n images', intOption('--limit'))
     .option('--batch-size <n>', 'rows per forward batch', intOption('--batch-size'), 1024)
     .option('--out <file>', 'write the statistics as JSON (mergeable, readable by prune --stats)')
     .option('--json', 'print the summary as JSON')
-    .action((file: string, o: { data: string; split: string; limit?: number; batchSize: number; out?: string; json?: boolean }) => {
+    .action((file: string, o: { data: string; split: string; limit?: number; batchSize: number; out?: string; json?: boolean; activation?: string }) => {
       if (o.split !== 'train' && o.split !== 'test') throw expected("'train' or 'test'", '--split', o.split);
       if (o.out) assertNotInput(o.out, [file]);
-      const model = MLP.fromSafetensors(file);
+      const model = readModel(file, o, () => {}).model;
       const ds = loadDataset(o.data, { split: o.split, ...(o.limit !== undefined ? { limit: o.limit } : {}) });
       const x = o.split === 'train' ? ds.train.x : ds.test.x;
       const t0 = performance.now();

@@ -8,10 +8,12 @@ import { describeResult, sweepSvg, sweepTable } from '../../prune/report.js';
 import { activationStats } from '../../prune/stats.js';
 import { sweep } from '../../prune/sweep.js';
 import { type PruneCliOptions, addPruneOptions, thresholdsOption } from '../prune/common.js';
+import { ACTIVATION_HELP, readModel } from '../model-io.js';
 import { printJson, writeOutput } from '../util.js';
 
 interface Options extends PruneCliOptions {
   thresholds: number[];
+  activation?: string;
   plot?: string;
   out?: string;
   latency: boolean;
@@ -21,7 +23,8 @@ export function register(program: Command): void {
   const cmd = program
     .command('sweep')
     .description('prune at each λ and report neurons, parameters, bytes, accuracy, drop and latency (table, JSON, SVG plot)')
-    .argument('<model>', 'the model file (.safetensors)')
+    .argument('<model>', 'the model file (.onnx, .safetensors or .npz)')
+    .option('--activation <spec>', ACTIVATION_HELP)
     .option('--thresholds <list>', 'comma-separated λ values', thresholdsOption, [0, 0.01, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3])
     .option('--plot <file.svg>', 'write an SVG plot of accuracy vs % parameters removed')
     .option('--out <file.json>', 'write the result as JSON')
@@ -29,7 +32,7 @@ export function register(program: Command): void {
     .option('--json', 'print the result as JSON');
   addPruneOptions(cmd).action((file: string, o: Options) => {
     for (const out of [o.plot, o.out]) if (out) assertNotInput(out, [file]);
-    const model = MLP.fromSafetensors(file);
+    const model = readModel(file, o, () => {}).model;
     const ds = loadDataset(o.data);
     const stats = activationStats(model, o.statsLimit ? ds.train.x.sliceRows(0, o.statsLimit) : ds.train.x);
     const result = sweep(model, ds.test.x, ds.test.labels, {
