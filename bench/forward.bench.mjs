@@ -7,8 +7,11 @@ import { join } from 'node:path';
 import { mdTable, root, writeResults } from './lib.mjs';
 
 const i = process.argv.indexOf('--baseline');
-if (i < 0) throw new Error('usage: node bench/forward.bench.mjs --baseline DIR [--rounds N]');
-const baseDir = process.argv[i + 1];
+const baseDir = i > 0 ? process.argv[i + 1] : process.env.TRIMNET_BASELINE;
+if (!baseDir) {
+  console.log('forward bench skipped: give --baseline DIR (or TRIMNET_BASELINE), a built checkout to compare with');
+  process.exit(0);
+}
 const r = process.argv.indexOf('--rounds');
 const rounds = r > 0 ? Number(process.argv[r + 1]) : 7;
 const sides = {

@@ -15,6 +15,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import protobuf from 'protobufjs';
+import { DEFAULT_LEAKY_SLOPE } from '../backend/types.js';
 import { FormatError, TrimnetError } from '../errors.js';
 import { type LayerActivation } from '../nn/activation.js';
 import { type Linear, MLP, foldBatchNorm } from '../nn/mlp.js';
@@ -245,7 +246,7 @@ export function readOnnx(src: string | Uint8Array | ArrayBuffer): { model: MLP; 
   const addLayer = (n: NodeProto, weight: Float32Array, out: number, inp: number, bias: Float32Array) => {
     if (!flat) unsupported(where, n, `reads an input of shape [batch, ${inputShape.join(', ')}] that was not flattened first`);
     if (inp !== features) unsupported(where, n, `expects ${inp} input features but receives ${features}`);
-    if (state === 'linear') acts.push({ name: 'identity', slope: 0.01 }); // two Linear layers in a row
+    if (state === 'linear') acts.push({ name: 'identity', slope: DEFAULT_LEAKY_SLOPE }); // two Linear layers in a row
     layers.push({ weight: new Tensor(weight, [out, inp]), bias });
     features = out;
     state = 'linear';
@@ -322,22 +323,22 @@ export function readOnnx(src: string | Uint8Array | ArrayBuffer): { model: MLP; 
         break;
       }
       case 'Relu':
-        activation(n, { name: 'relu', slope: 0.01 });
+        activation(n, { name: 'relu', slope: DEFAULT_LEAKY_SLOPE });
         break;
       case 'LeakyRelu':
         // α is stored as float32: keep the decimal it was written as (0.2, not 0.20000000298).
-        activation(n, { name: 'leaky_relu', slope: Number((attr(n, 'alpha')?.f ?? 0.01).toPrecision(7)) });
+        activation(n, { name: 'leaky_relu', slope: Number((attr(n, 'alpha')?.f ?? DEFAULT_LEAKY_SLOPE).toPrecision(7)) });
         break;
       case 'Tanh':
-        activation(n, { name: 'tanh', slope: 0.01 });
+        activation(n, { name: 'tanh', slope: DEFAULT_LEAKY_SLOPE });
         break;
       case 'Sigmoid':
-        activation(n, { name: 'sigmoid', slope: 0.01 });
+        activation(n, { name: 'sigmoid', slope: DEFAULT_LEAKY_SLOPE });
         break;
       case 'Gelu': {
         const approx = attr(n, 'approximate');
         if (approx && String(approx) !== 'none') unsupported(where, n, "has approximate='tanh' (trimnet's GELU is the exact erf form)");
-        activation(n, { name: 'gelu', slope: 0.01 });
+        activation(n, { name: 'gelu', slope: DEFAULT_LEAKY_SLOPE });
         break;
       }
       case 'Div': {
@@ -351,7 +352,7 @@ export function readOnnx(src: string | Uint8Array | ArrayBuffer): { model: MLP; 
         if (!mul.input?.includes(x)) unsupported(where, mul, 'does not multiply by the GELU input');
         const half = only(mul, mul.output![0]!, 'Mul');
         if (Math.abs(scalar(half, half.input![0] === mul.output![0] ? 1 : 0) - 0.5) > 1e-6) unsupported(where, half, 'is not the 0.5 · of a GELU');
-        activation(n, { name: 'gelu', slope: 0.01 });
+        activation(n, { name: 'gelu', slope: DEFAULT_LEAKY_SLOPE });
         cur = half.output![0]!;
         continue;
       }
