@@ -59,25 +59,22 @@ export function applyActivation(act: LayerActivation, z: Float32Array, a: Float3
   else for (let i = 0; i < n; i++) a[i] = activate(name, z[i]!, slope);
 }
 
-function bounds(net: ForwardNet, opts: ForwardOptions): [number, number] {
-  return [opts.from ?? 0, opts.upTo ?? net.layers.length];
-}
+const NO_OPTIONS: ForwardOptions = {};
 
-/** The output buffer of layer i (given, or new) and its pre-activation buffer (if kept). */
-function buffers(opts: ForwardOptions, i: number, size: number): [Float32Array, Float32Array | null] {
-  return [opts.out?.[i] ?? new Float32Array(size), opts.pre?.[i] ?? null];
-}
-
-/** Runs `net` on `rows` rows of `x` ([rows, in of layer `from`]) and returns the last output. */
-export function forwardRows(net: ForwardNet, x: Float32Array, rows: number, opts: ForwardOptions = {}): Float32Array {
+/**
+ * Runs `net` on `rows` rows of `x` ([rows, in of layer `from`]) and returns the last output.
+ * Allocates nothing itself when `out` and `gemm` are given (the single-sample path).
+ */
+export function forwardRows(net: ForwardNet, x: Float32Array, rows: number, opts: ForwardOptions = NO_OPTIONS): Float32Array {
   const be = getBackend();
-  const [from, upTo] = bounds(net, opts);
+  const upTo = opts.upTo ?? net.layers.length;
   let h = x;
-  for (let i = from; i < upTo; i++) {
+  for (let i = opts.from ?? 0; i < upTo; i++) {
     const l = net.layers[i]!;
     const n = l.weight.shape[0]!;
     const k = l.weight.shape[1]!;
-    const [out, pre] = buffers(opts, i, rows * n);
+    const out = opts.out?.[i] ?? new Float32Array(rows * n);
+    const pre = opts.pre?.[i];
     if (pre) {
       be.gemm(rows, n, k, h, l.weight.data, pre, { transB: true, bias: l.bias });
       applyActivation(layerActivation(net, i), pre, out, rows * n);
@@ -96,13 +93,13 @@ export function forwardRows(net: ForwardNet, x: Float32Array, rows: number, opts
  */
 export async function forwardRowsAsync(net: ForwardNet, x: Float32Array, rows: number, opts: Omit<ForwardOptions, 'pre' | 'gemm'> = {}): Promise<Float32Array> {
   const be = getBackend();
-  const [from, upTo] = bounds(net, opts);
+  const upTo = opts.upTo ?? net.layers.length;
   const snapshot: ForwardNet = { layers: net.layers.slice(), activations: net.activations.slice() };
   let h = x;
-  for (let i = from; i < upTo; i++) {
+  for (let i = opts.from ?? 0; i < upTo; i++) {
     const l = snapshot.layers[i]!;
     const n = l.weight.shape[0]!;
-    const [out] = buffers(opts, i, rows * n);
+    const out = opts.out?.[i] ?? new Float32Array(rows * n);
     await be.gemmAsync(rows, n, l.weight.shape[1]!, h, l.weight.data, out, gemmOptions(snapshot, i));
     opts.onLayer?.(i, out, rows, n);
     h = out;

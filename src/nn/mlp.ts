@@ -10,7 +10,7 @@ import { Tensor, shapeStr } from '../tensor.js';
 import { softmaxCrossEntropy } from './loss.js';
 import { firstNonFinite } from '../finite.js';
 import { type ActivationSpec, type LayerActivation, describeActivations, parseActivations, resolveActivations } from './activation.js';
-import { forwardRows, forwardRowsAsync, gemmOptions } from './forward.js';
+import { type ForwardOptions, forwardRows, forwardRowsAsync, gemmOptions } from './forward.js';
 
 export interface Linear {
   weight: Tensor; // [out, in]
@@ -31,7 +31,7 @@ export class MLP {
   /** The activation after each hidden layer (layers[i], i < L−1); the last layer is linear. */
   readonly activations: LayerActivation[];
   /** Per-layer output buffers and GEMM options of the single-sample path, made on first use. */
-  private scratch: { out: (Float32Array | undefined)[]; opts: GemmOptions[] } | null = null;
+  private scratch: { out: (Float32Array | undefined)[]; opts: GemmOptions[]; run: ForwardOptions } | null = null;
 
   constructor(layers: Linear[], activation: ActivationSpec = 'relu', leakySlope = DEFAULT_LEAKY_SLOPE) {
     if (layers.length === 0) throw new ArgumentError('An MLP needs at least one layer');
@@ -155,10 +155,9 @@ export class MLP {
     if (out && out.length < this.outputSize) throw expected(`a Float32Array of at least ${this.outputSize} entries`, 'out', out);
     let sc = this.scratch;
     if (!sc || sc.opts.length !== this.layers.length) {
-      sc = this.scratch = {
-        out: this.layers.map((l) => new Float32Array(l.weight.shape[0]!)),
-        opts: this.layers.map((_, j) => gemmOptions(this, j)),
-      };
+      const outBufs = this.layers.map((l) => new Float32Array(l.weight.shape[0]!));
+      const opts = this.layers.map((_, j) => gemmOptions(this, j));
+      sc = this.scratch = { out: outBufs, opts, run: { out: outBufs, gemm: opts } };
     }
     // The layers' arrays may have been replaced (e.g. during training) since the options were made.
     for (let j = 0; j <= last; j++) {
@@ -169,7 +168,7 @@ export class MLP {
     const keep = sc.out[last];
     if (out) sc.out[last] = out;
     else if (keep!.length !== this.outputSize) sc.out[last] = new Float32Array(this.outputSize);
-    const z = forwardRows(this, x, 1, { out: sc.out, gemm: sc.opts });
+    const z = forwardRows(this, x, 1, sc.run);
     if (out) sc.out[last] = keep;
     return z;
   }
