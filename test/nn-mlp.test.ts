@@ -103,13 +103,14 @@ describe('MLP safetensors', () => {
     const t = (o: number, i: number, s: number) => Tensor.randn([o, i], s);
     const v = (o: number) => Tensor.zeros([o]);
     const named = writeSafetensors({ 'fc10.weight': t(2, 3, 1), 'fc10.bias': v(2), 'fc2.weight': t(3, 4, 2), 'fc2.bias': v(3) });
-    expect(MLP.fromSafetensors(named).layerSizes()).toEqual([4, 3, 2]);
+    expect(() => MLP.fromSafetensors(named)).toThrow(/does not record its activation/);
+    expect(MLP.fromSafetensors(named, { activation: 'relu' }).layerSizes()).toEqual([4, 3, 2]);
     const layers = writeSafetensors({ 'layers.1.weight': t(2, 3, 1), 'layers.0.weight': t(3, 4, 2), 'layers.0.bias': v(3) });
-    const m = MLP.fromSafetensors(layers);
+    const m = MLP.fromSafetensors(layers, { activation: 'relu' });
     expect(m.layerSizes()).toEqual([4, 3, 2]);
     expect(Array.from(m.layers[1]!.bias)).toEqual([0, 0]); // Linear(bias=False)
     const words = writeSafetensors({ 'output.weight': t(2, 3, 1), 'output.bias': v(2), 'hidden.weight': t(3, 4, 2), 'hidden.bias': v(3) });
-    expect(MLP.fromSafetensors(words).layerSizes()).toEqual([4, 3, 2]);
+    expect(MLP.fromSafetensors(words, { activation: 'relu' }).layerSizes()).toEqual([4, 3, 2]);
   });
 
   it('rejects files that are not MLPs with one clear error', () => {

@@ -3,7 +3,7 @@
 // 0 the first hidden layer.
 
 import { ArgumentError, expected } from '../errors.js';
-import { linear } from '../ops.js';
+import { forwardRows } from '../nn/forward.js';
 import type { MLP } from '../nn/mlp.js';
 import { Tensor } from '../tensor.js';
 
@@ -25,12 +25,8 @@ export function embed(mlp: MLP, x: Tensor, opts: { layer?: number; batchSize?: n
   const width = mlp.layers[li]!.weight.shape[0]!;
   const out = new Float32Array(xs.rows * width);
   for (let s = 0; s < xs.rows; s += batch) {
-    let h = xs.sliceRows(s, s + batch);
-    for (let i = 0; i <= li; i++) {
-      const l = mlp.layers[i]!;
-      h = linear(h, l.weight, l.bias, mlp.activation, undefined, mlp.leakySlope);
-    }
-    out.set(h.data, s * width);
+    const rows = Math.min(batch, xs.rows - s);
+    forwardRows(mlp, xs.data.subarray(s * xs.cols, (s + rows) * xs.cols), rows, { upTo: li + 1, out: [...new Array<undefined>(li), out.subarray(s * width, (s + rows) * width)] });
   }
   return new Tensor(out, [xs.rows, width]);
 }

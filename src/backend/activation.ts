@@ -1,7 +1,7 @@
 // Scalar activations, exactly as PyTorch defines them (GELU is the exact erf form, PyTorch's
 // default). Used by the js reference backend and by training (derivatives).
 
-import type { Activation } from './types.js';
+import { type Activation, DEFAULT_LEAKY_SLOPE } from './types.js';
 
 /** erf with |error| < 1.2e-7 (W. J. Cody's rational approximations are overkill for float32;
  *  this is Numerical Recipes' erfc Chebyshev fit, accurate to float32 rounding). */
@@ -22,7 +22,7 @@ export function erf(x: number): number {
   return x >= 0 ? 1 - r : r - 1;
 }
 
-export function activate(act: Activation, x: number, slope = 0.01): number {
+export function activate(act: Activation, x: number, slope = DEFAULT_LEAKY_SLOPE): number {
   switch (act) {
     case 'identity':
       return x;
@@ -40,7 +40,7 @@ export function activate(act: Activation, x: number, slope = 0.01): number {
 }
 
 /** d act(z) / dz, given the pre-activation z and the activation a = act(z). */
-export function activateGrad(act: Activation, z: number, a: number, slope = 0.01): number {
+export function activateGrad(act: Activation, z: number, a: number, slope = DEFAULT_LEAKY_SLOPE): number {
   switch (act) {
     case 'identity':
       return 1;

@@ -6,11 +6,11 @@ import { activate } from './activation.js';
 import { checkCholesky, checkColStats, checkGemm, checkSolveLower, checkSvd } from './check.js';
 import { cholesky64Js, firstNonFiniteJs, solveLower64Js } from './dense64-js.js';
 import { svdJs } from './svd-js.js';
-import type { Activation, Backend, ColStats, GemmOptions, SvdResult } from './types.js';
+import { type Activation, type Backend, type ColStats, DEFAULT_LEAKY_SLOPE, type GemmOptions, type SvdResult } from './types.js';
 
 export function gemmJs(m: number, n: number, k: number, a: Float32Array, b: Float32Array, c: Float32Array, opts: GemmOptions = {}): void {
   checkGemm(m, n, k, a, b, c, opts);
-  const { transA = false, transB = false, alpha = 1, beta = 0, bias, activation = 'identity', leakySlope = 0.01 } = opts;
+  const { transA = false, transB = false, alpha = 1, beta = 0, bias, activation = 'identity', leakySlope = DEFAULT_LEAKY_SLOPE } = opts;
   const row = new Float64Array(n);
   for (let i = 0; i < m; i++) {
     row.fill(0);
@@ -42,7 +42,7 @@ export function colStatsJs(
   opts: { writeBack?: boolean; leakySlope?: number } = {},
 ): void {
   checkColStats(x, rows, cols, act, acc);
-  const slope = opts.leakySlope ?? 0.01;
+  const slope = opts.leakySlope ?? DEFAULT_LEAKY_SLOPE;
   for (let i = 0; i < rows; i++) {
     for (let j = 0; j < cols; j++) {
       const v = Math.fround(activate(act, x[i * cols + j]!, slope));

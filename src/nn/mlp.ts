@@ -1,16 +1,16 @@
 // MLP: a stack of Linear + activation, with a final Linear (logits), as micrograd keeps it:
 // small enough to read in one sitting. Weights are [out_features, in_features] as in PyTorch.
 
-import { getBackend } from '../backend/registry.js';
-import { ACTIVATIONS, type Activation, type GemmOptions } from '../backend/types.js';
+import { ACTIVATIONS, type Activation, DEFAULT_LEAKY_SLOPE, type GemmOptions } from '../backend/types.js';
 import { ArgumentError, DataError, FormatError, ShapeError, expected } from '../errors.js';
 import { type WrittenFile, writeFileAtomic } from '../io/atomic.js';
 import { encodeSafetensors, readSafetensors } from '../io/safetensors.js';
-import { linear } from '../ops.js';
 import { Rng } from '../rng.js';
 import { Tensor, shapeStr } from '../tensor.js';
 import { softmaxCrossEntropy } from './loss.js';
 import { firstNonFinite } from '../finite.js';
+import { type ActivationSpec, type LayerActivation, describeActivations, parseActivations, resolveActivations } from './activation.js';
+import { type ForwardOptions, forwardRows, forwardRowsAsync, gemmOptions } from './forward.js';
 
 export interface Linear {
   weight: Tensor; // [out, in]
@@ -19,19 +19,21 @@ export interface Linear {
 
 export interface MLPOptions {
   sizes: number[]; // [in, hidden..., out]
-  activation?: Activation;
+  /** One activation for every hidden layer (default relu) or one per hidden layer. */
+  activation?: ActivationSpec;
+  /** Slope of leaky_relu entries given by name only (default 0.01, PyTorch's). */
   leakySlope?: number;
   seed?: number;
 }
 
 export class MLP {
   readonly layers: Linear[];
-  readonly activation: Activation;
-  readonly leakySlope: number;
+  /** The activation after each hidden layer (layers[i], i < L−1); the last layer is linear. */
+  readonly activations: LayerActivation[];
   /** Per-layer output buffers and GEMM options of the single-sample path, made on first use. */
-  private scratch: { out: Float32Array[]; opts: GemmOptions[] } | null = null;
+  private scratch: { out: (Float32Array | undefined)[]; opts: GemmOptions[]; run: ForwardOptions } | null = null;
 
-  constructor(layers: Linear[], activation: Activation = 'relu', leakySlope = 0.01) {
+  constructor(layers: Linear[], activation: ActivationSpec = 'relu', leakySlope = DEFAULT_LEAKY_SLOPE) {
     if (layers.length === 0) throw new ArgumentError('An MLP needs at least one layer');
     layers.forEach((l, i) => {
       l.weight.assertRank(2, `layer ${i} weight`);
@@ -45,13 +47,29 @@ export class MLP {
       }
     });
     this.layers = layers;
-    this.activation = activation;
-    this.leakySlope = leakySlope;
+    this.activations = resolveActivations(activation, layers.length - 1, leakySlope);
+  }
+
+  /** The activation of every hidden layer, when they share one (a per-layer model throws: read `activations`). */
+  get activation(): Activation {
+    const names = new Set(this.activations.map((a) => a.name));
+    if (names.size > 1) throw new ArgumentError(`This model's hidden layers have different activations (${describeActivations(this.activations)}); read .activations`);
+    return this.activations[0]?.name ?? 'identity';
+  }
+
+  /** The leaky_relu slope of the first leaky layer (0.01 when there is none). */
+  get leakySlope(): number {
+    return this.activations.find((a) => a.name === 'leaky_relu')?.slope ?? DEFAULT_LEAKY_SLOPE;
+  }
+
+  /** "relu", or per layer "gelu,gelu,leaky_relu(0.2)". */
+  describeActivations(): string {
+    return describeActivations(this.activations);
   }
 
   /** PyTorch's default nn.Linear init: weight and bias uniform(±1/√fan_in), seeded. */
   static create(opts: MLPOptions): MLP {
-    const { sizes, activation = 'relu', leakySlope = 0.01, seed = 0 } = opts;
+    const { sizes, activation = 'relu', leakySlope = DEFAULT_LEAKY_SLOPE, seed = 0 } = opts;
     if (!Array.isArray(sizes) || sizes.length < 2 || sizes.some((s) => !Number.isInteger(s) || s < 1)) {
       throw expected('at least two positive integer layer sizes', 'sizes', sizes);
     }
@@ -99,38 +117,19 @@ export class MLP {
 
   /** Logits for a batch [batch, in] -> [batch, out]: one fused GEMM+bias+activation per layer. */
   forward(x: Tensor): Tensor {
-    let h = this.checkInput(x);
-    this.layers.forEach((l, i) => {
-      const last = i === this.layers.length - 1;
-      h = linear(h, l.weight, l.bias, last ? 'identity' : this.activation, undefined, this.leakySlope);
-    });
-    return h;
+    const h = this.checkInput(x);
+    return new Tensor(forwardRows(this, h.data, h.rows), [h.rows, this.outputSize]);
   }
 
   /**
    * forward off the event loop: each layer's GEMM runs on the libuv pool (native backends).
-   * Do not change the weights or `x` until it resolves.
+   * Do not change the weights or `x` until it resolves; replacing layers is safe (the call runs
+   * the model as it was when it started).
    */
   async forwardAsync(x: Tensor): Promise<Tensor> {
-    let h = this.checkInput(x);
-    const backend = getBackend();
-    // A snapshot of the layers: if the model is changed (layers replaced, pruned in place) while
-    // this is in flight, the call still runs the model as it was when it started.
-    const layers = this.layers.slice();
-    const { activation, leakySlope } = this;
-    for (let i = 0; i < layers.length; i++) {
-      const l = layers[i]!;
-      const [out, inp] = l.weight.shape as [number, number];
-      const c = new Float32Array(h.rows * out);
-      await backend.gemmAsync(h.rows, out, inp, h.data, l.weight.data, c, {
-        transB: true,
-        bias: l.bias,
-        activation: i === layers.length - 1 ? 'identity' : activation,
-        leakySlope,
-      });
-      h = new Tensor(c, [h.rows, out]);
-    }
-    return h;
+    const h = this.checkInput(x);
+    const outSize = this.outputSize;
+    return new Tensor(await forwardRowsAsync(this, h.data, h.rows), [h.rows, outSize]);
   }
 
   /**
@@ -153,25 +152,25 @@ export class MLP {
     for (; i < inp; i++) s0 += x[i]!;
     if (!Number.isFinite(s0 + s1 + s2 + s3)) assertFinite(x, 'MLP input', inp);
     const last = this.layers.length - 1;
-    if (!this.scratch) {
-      this.scratch = {
-        out: this.layers.map((l) => new Float32Array(l.weight.shape[0]!)),
-        opts: this.layers.map((l, i) => ({ transB: true, bias: l.bias, activation: i === last ? 'identity' : this.activation, leakySlope: this.leakySlope })),
-      };
+    if (out && out.length < this.outputSize) throw expected(`a Float32Array of at least ${this.outputSize} entries`, 'out', out);
+    let sc = this.scratch;
+    if (!sc || sc.opts.length !== this.layers.length) {
+      const outBufs = this.layers.map((l) => new Float32Array(l.weight.shape[0]!));
+      const opts = this.layers.map((_, j) => gemmOptions(this, j));
+      sc = this.scratch = { out: outBufs, opts, run: { out: outBufs, gemm: opts } };
     }
-    const backend = getBackend();
-    let h = x;
-    for (let i = 0; i <= last; i++) {
-      const l = this.layers[i]!;
-      const [o, k] = l.weight.shape as [number, number];
-      const c = i === last && out ? out : this.scratch.out[i]!;
-      if (c.length < o) throw expected(`a Float32Array of at least ${o} entries`, 'out', c);
-      const opts = this.scratch.opts[i]!;
-      opts.bias = l.bias; // the layer's arrays may have been replaced (e.g. during training)
-      backend.gemm(1, o, k, h, l.weight.data, c, opts);
-      h = c;
+    // The layers' arrays may have been replaced (e.g. during training) since the options were made.
+    for (let j = 0; j <= last; j++) {
+      const l = this.layers[j]!;
+      sc.opts[j]!.bias = l.bias;
+      if (j < last && sc.out[j]!.length !== l.weight.shape[0]) sc.out[j] = new Float32Array(l.weight.shape[0]!);
     }
-    return h;
+    const keep = sc.out[last];
+    if (out) sc.out[last] = out;
+    else if (keep!.length !== this.outputSize) sc.out[last] = new Float32Array(this.outputSize);
+    const z = forwardRows(this, x, 1, sc.run);
+    if (out) sc.out[last] = keep;
+    return z;
   }
 
   /** Class index of one sample (argmax of forwardOne), no allocation per call. */
@@ -208,17 +207,25 @@ export class MLP {
   /**
    * safetensors bytes named as a PyTorch nn.Sequential state_dict: Linear layers at even indices
    * (`0.weight` [out, in], `0.bias`, `2.weight`, …), activations at odd ones; `__metadata__`
-   * records the activation so the file loads back as the same model.
+   * records the activation(s) so the file loads back as the same model: `activation` is one name
+   * (with `leakySlope` for leaky_relu) or, per layer, a list such as "gelu,leaky_relu(0.2)".
    */
-  toSafetensors(): Uint8Array {
+  toSafetensors(extra: Record<string, string> = {}): Uint8Array {
     const tensors = new Map<string, Tensor>();
     this.layers.forEach((l, i) => {
       tensors.set(`${2 * i}.weight`, l.weight);
       tensors.set(`${2 * i}.bias`, new Tensor(l.bias, [l.bias.length]));
     });
-    const metadata: Record<string, string> = { format: 'pt', activation: this.activation, layerSizes: this.layerSizes().join(',') };
-    if (this.activation === 'leaky_relu') metadata.leakySlope = String(this.leakySlope);
-    return encodeSafetensors(tensors, { metadata });
+    return encodeSafetensors(tensors, { metadata: { ...extra, ...this.metadata() } });
+  }
+
+  /** What a saved model records about itself: activation(s), layer sizes. */
+  metadata(): Record<string, string> {
+    const acts = this.activations;
+    const uniform = acts.every((a) => a.name === acts[0]!.name && a.slope === acts[0]!.slope);
+    const metadata: Record<string, string> = { format: 'pt', activation: uniform ? (acts[0]?.name ?? 'identity') : describeActivations(acts), layerSizes: this.layerSizes().join(',') };
+    if (uniform && acts[0]?.name === 'leaky_relu') metadata.leakySlope = String(acts[0].slope);
+    return metadata;
   }
 
   /** Writes toSafetensors() to `path` atomically, never over one of `inputs`; returns { path, bytes }. */
@@ -230,22 +237,40 @@ export class MLP {
    * An MLP from safetensors bytes (or a file path). Reads nn.Sequential state_dicts (`0.weight`,
    * `2.weight`, …, any prefix such as `layers.0.`) and named layers (`fc1.weight`, `hidden.weight`, …):
    * layers are ordered by the numbers in their names, or, when that does not chain, by their shapes.
-   * The activation comes from `opts.activation`, else the file's `__metadata__`, else ReLU.
+   * The activations come from `opts.activation`, else the file's `__metadata__`; a file with
+   * neither (a state_dict saved as is) is a FormatError that says to give one.
    */
-  static fromSafetensors(src: Uint8Array | ArrayBuffer | string, opts: { activation?: Activation; leakySlope?: number } = {}): MLP {
+  static fromSafetensors(src: Uint8Array | ArrayBuffer | string, opts: ActivationChoice = {}): MLP {
     const file = readSafetensors(src);
-    const where = typeof src === 'string' ? src : 'the safetensors file';
-    const groups = new Map<string, { weight?: Tensor; bias?: Tensor }>();
-    for (const [name, t] of file.tensors) {
-      const m = /^(.*)\.(weight|bias)$/.exec(name);
-      if (!m) throw new FormatError(`${where}: tensor '${name}' is not a Linear layer's weight or bias (trimnet reads MLPs of Linear layers)`);
+    return MLP.fromStateDict(file.tensors, file.metadata, typeof src === 'string' ? src : 'the safetensors file', opts).model;
+  }
+
+  /**
+   * An MLP from a PyTorch state_dict (name -> tensor), as safetensors or .npz hold it: Linear
+   * layers (`P.weight` [out, in], `P.bias`), and BatchNorm1d (`P.weight`, `P.bias`,
+   * `P.running_mean`, `P.running_var`, `P.num_batches_tracked`) folded exactly into the Linear
+   * whose outputs it normalises. Modules without parameters (activations, Dropout) leave gaps in
+   * nn.Sequential indices and are simply absent. Returns what was folded.
+   */
+  static fromStateDict(tensors: Map<string, Tensor>, metadata: Record<string, string>, where: string, opts: ActivationChoice = {}): { model: MLP; folded: string[] } {
+    type Group = { weight?: Tensor; bias?: Tensor; running_mean?: Tensor; running_var?: Tensor; num_batches_tracked?: Tensor };
+    const groups = new Map<string, Group>();
+    for (const [name, t] of tensors) {
+      const m = /^(.*)\.(weight|bias|running_mean|running_var|num_batches_tracked)$/.exec(name);
+      if (!m) throw new FormatError(`${where}: tensor '${name}' is not a Linear or BatchNorm1d parameter (trimnet reads MLPs of Linear layers, with BatchNorm1d folded in)`);
       const g = groups.get(m[1]!) ?? {};
-      g[m[2] as 'weight' | 'bias'] = t;
+      g[m[2] as keyof Group] = t;
       groups.set(m[1]!, g);
     }
     if (groups.size === 0) throw new FormatError(`${where} holds no tensors`);
     const layers: { name: string; weight: Tensor; bias: Float32Array }[] = [];
+    const norms: { name: string; g: Group }[] = [];
     for (const [name, g] of groups) {
+      if (g.running_mean || g.running_var) {
+        if (!(g.running_mean && g.running_var)) throw new FormatError(`${where}: BatchNorm '${name}' needs both running_mean and running_var`);
+        norms.push({ name, g });
+        continue;
+      }
       if (!g.weight) throw new FormatError(`${where}: '${name}.bias' has no matching '${name}.weight'`);
       if (g.weight.rank !== 2) throw new ShapeError(`${where}: '${name}.weight' has shape ${shapeStr(g.weight.shape)}, not [out, in]`);
       const out = g.weight.shape[0]!;
@@ -254,34 +279,82 @@ export class MLP {
       }
       assertFinite(g.weight.data, `'${name}.weight' in ${where}`, g.weight.cols, DataError);
       if (g.bias) assertFinite(g.bias.data, `'${name}.bias' in ${where}`, out, DataError);
-      layers.push({ name, weight: g.weight, bias: g.bias ? g.bias.data : new Float32Array(out) });
+      // Copies: BatchNorm folding rewrites them.
+      layers.push({ name, weight: g.weight.clone(), bias: g.bias ? g.bias.data.slice() : new Float32Array(out) });
     }
+    if (layers.length === 0) throw new FormatError(`${where} holds no Linear layer`);
     layers.sort((a, b) => naturalCompare(a.name, b.name));
     const ordered = chains(layers) ? layers : (orderByShapes(layers) ?? layers);
-    const meta = file.metadata;
-    const activation = opts.activation ?? (meta.activation as Activation | undefined) ?? 'relu';
-    if (!(ACTIVATIONS as readonly string[]).includes(activation)) {
-      throw opts.activation ? expected(`one of ${ACTIVATIONS.join(', ')}`, 'activation', activation) : new FormatError(`${where}: __metadata__ names an unknown activation '${activation}'`);
-    }
-    const slope = opts.leakySlope ?? (meta.leakySlope !== undefined ? Number(meta.leakySlope) : 0.01);
     if (!chains(ordered)) {
       const desc = ordered.map((l) => `${l.name} ${shapeStr(l.weight.shape)}`).join(', ');
       throw new ShapeError(`Layer shapes don't chain in ${where}: ${desc} (each layer's input size must equal the previous layer's output size)`);
     }
-    return new MLP(
-      ordered.map((l) => ({ weight: l.weight, bias: l.bias })),
-      activation,
-      slope,
-    );
+    const folded: string[] = [];
+    for (const { name, g } of norms.sort((a, b) => naturalCompare(a.name, b.name))) {
+      const size = g.running_mean!.size;
+      // The Linear it follows: the only one of its width, else the one before it in name order.
+      const fits = ordered.filter((l, i) => l.weight.shape[0] === size && i < ordered.length - 1);
+      const before = fits.filter((l) => naturalCompare(l.name, name) < 0);
+      const target = fits.length === 1 ? fits[0] : before[before.length - 1];
+      if (!target) throw new FormatError(`${where}: BatchNorm '${name}' (${size} features) follows no hidden Linear layer of that width`);
+      const ones = new Float32Array(size).fill(1);
+      foldBatchNorm(target, g.weight?.data ?? ones, g.bias?.data ?? new Float32Array(size), g.running_mean!.data, g.running_var!.data, Number(metadata[`${name}.eps`] ?? 1e-5));
+      folded.push(`BatchNorm1d '${name}' into '${target.name}'`);
+    }
+    const activations = activationsFor(ordered.length - 1, metadata, where, opts);
+    return { model: new MLP(ordered.map((l) => ({ weight: l.weight, bias: l.bias })), activations), folded };
   }
 
   /** Deep copy. */
   clone(): MLP {
     return new MLP(
       this.layers.map((l) => ({ weight: l.weight.clone(), bias: l.bias.slice() })),
-      this.activation,
-      this.leakySlope,
+      this.activations,
     );
+  }
+}
+
+/** Options that say which activations a file's model has, when the file does not. */
+export interface ActivationChoice {
+  /** One activation for all hidden layers, one per layer, or text as `parseActivations` reads it. */
+  activation?: ActivationSpec | string;
+  leakySlope?: number;
+}
+
+/**
+ * The hidden activations of a model read from a file: the caller's choice, else the file's
+ * metadata (`activation`, `leakySlope`), else an error: trimnet never guesses.
+ */
+export function activationsFor(hidden: number, meta: Record<string, string>, where: string, opts: ActivationChoice = {}): LayerActivation[] {
+  const slope = opts.leakySlope ?? (meta.leakySlope !== undefined ? Number(meta.leakySlope) : undefined);
+  if (opts.activation !== undefined) {
+    return typeof opts.activation === 'string' && !(ACTIVATIONS as readonly string[]).includes(opts.activation)
+      ? parseActivations(opts.activation, hidden, 'activation', ArgumentError, slope)
+      : resolveActivations(opts.activation as ActivationSpec, hidden, slope);
+  }
+  if (meta.activation !== undefined) return parseActivations(meta.activation, hidden, `${where}: __metadata__`, FormatError, slope);
+  if (hidden === 0) return [];
+  throw new FormatError(
+    `${where} does not record its activation (a PyTorch state_dict saved as is); say which with --activation relu|leaky_relu|gelu|tanh|sigmoid|identity ` +
+      `(per hidden layer: "gelu,gelu,tanh" or a JSON list; leaky_relu(0.2) for a slope), or { activation } in the API`,
+  );
+}
+
+/**
+ * Folds an inference BatchNorm y = γ (z − mean)/√(var + ε) + β into the Linear z = W x + b before
+ * it, in place: per output j, s = γ_j/√(var_j + ε), W'[j,:] = s·W[j,:], b'_j = s·(b_j − mean_j) + β_j.
+ */
+export function foldBatchNorm(layer: Linear, gamma: ArrayLike<number>, beta: ArrayLike<number>, mean: ArrayLike<number>, variance: ArrayLike<number>, eps: number): void {
+  const [out, inp] = layer.weight.shape as [number, number];
+  for (const [v, name] of [[gamma, 'weight'], [beta, 'bias'], [mean, 'running_mean'], [variance, 'running_var']] as const) {
+    if (v.length !== out) throw new ShapeError(`BatchNorm ${name} has ${v.length} entries but the Linear layer before it has ${out} outputs`);
+  }
+  const w = layer.weight.data;
+  for (let j = 0; j < out; j++) {
+    const s = gamma[j]! / Math.sqrt(variance[j]! + eps);
+    if (!Number.isFinite(s)) throw new DataError(`BatchNorm feature ${j}: γ/√(var + ε) is ${s} (variance ${variance[j]})`);
+    for (let i = 0; i < inp; i++) w[j * inp + i] = Math.fround(w[j * inp + i]! * s);
+    layer.bias[j] = Math.fround(s * (layer.bias[j]! - mean[j]!) + beta[j]!);
   }
 }
 

@@ -10,12 +10,14 @@
 // Deterministic for a seed and backend: the shuffle is seeded, the kernels are deterministic.
 
 import { SingleBar } from 'cli-progress';
-import { activate, activateGrad } from '../backend/activation.js';
+import { activateGrad } from '../backend/activation.js';
 import { getBackend } from '../backend/registry.js';
-import type { Activation, Backend } from '../backend/types.js';
+import type { Backend } from '../backend/types.js';
 import { DataError, ShapeError, expected } from '../errors.js';
 import { Rng } from '../rng.js';
 import { Tensor } from '../tensor.js';
+import type { LayerActivation } from './activation.js';
+import { forwardRows } from './forward.js';
 import { softmaxCrossEntropy } from './loss.js';
 import type { MLP } from './mlp.js';
 import { Adam, Sgd, type Optimizer } from './optim.js';
@@ -57,8 +59,9 @@ export interface TrainResult {
 }
 
 /** d act / dz from the activation's output a (ReLU family, tanh, sigmoid) or its input z (GELU). */
-function derivInPlace(act: Activation, a: Float32Array, z: Float32Array | null, d: Float32Array, n: number, slope: number): void {
-  switch (act) {
+function derivInPlace(act: LayerActivation, a: Float32Array, z: Float32Array | null, d: Float32Array, n: number): void {
+  const slope = act.slope;
+  switch (act.name) {
     case 'identity':
       return;
     case 'relu':
@@ -84,18 +87,18 @@ interface Work {
   x: Float32Array; // [rows, in]
   y: Int32Array;
   act: Float32Array[]; // per layer [rows, out]
-  pre: (Float32Array | null)[]; // per layer pre-activation (GELU only)
+  pre: (Float32Array | null)[]; // per layer pre-activation (GELU layers only: its derivative needs z)
   delta: Float32Array[]; // per layer [rows, out]
 }
 
-function makeWork(mlp: MLP, rows: number, gelu: boolean): Work {
+function makeWork(mlp: MLP, rows: number): Work {
   const outs = mlp.layers.map((l) => l.weight.shape[0]!);
   return {
     rows,
     x: new Float32Array(rows * mlp.inputSize),
     y: new Int32Array(rows),
     act: outs.map((o) => new Float32Array(rows * o)),
-    pre: outs.map((o, i) => (gelu && i < outs.length - 1 ? new Float32Array(rows * o) : null)),
+    pre: outs.map((o, i) => (i < outs.length - 1 && mlp.activations[i]!.name === 'gelu' ? new Float32Array(rows * o) : null)),
     delta: outs.map((o) => new Float32Array(rows * o)),
   };
 }
@@ -104,23 +107,7 @@ function makeWork(mlp: MLP, rows: number, gelu: boolean): Work {
 function step(mlp: MLP, backend: Backend, w: Work, gW: Float32Array[], gB: Float32Array[]): { lossSum: number; correct: number } {
   const L = mlp.layers.length;
   const B = w.rows;
-  const act = mlp.activation;
-  const slope = mlp.leakySlope;
-  let h = w.x;
-  for (let l = 0; l < L; l++) {
-    const { weight, bias } = mlp.layers[l]!;
-    const [o, k] = weight.shape as [number, number];
-    const last = l === L - 1;
-    const pre = w.pre[l];
-    if (pre) {
-      backend.gemm(B, o, k, h, weight.data, pre, { transB: true, bias });
-      const a = w.act[l]!;
-      for (let i = 0; i < B * o; i++) a[i] = activate('gelu', pre[i]!);
-    } else {
-      backend.gemm(B, o, k, h, weight.data, w.act[l]!, { transB: true, bias, activation: last ? 'identity' : act, leakySlope: slope });
-    }
-    h = w.act[l]!;
-  }
+  forwardRows(mlp, w.x, B, { out: w.act, pre: w.pre });
   const outN = mlp.outputSize;
   const r = softmaxCrossEntropy(w.act[L - 1]!, w.y, B, outN, w.delta[L - 1]!, 1 / B);
   for (let l = L - 1; l >= 0; l--) {
@@ -138,7 +125,7 @@ function step(mlp: MLP, backend: Backend, w: Work, gW: Float32Array[], gB: Float
     if (l > 0) {
       const dPrev = w.delta[l - 1]!;
       backend.gemm(B, k, o, d, weight.data, dPrev); // δ_prev = δ · W
-      derivInPlace(act, w.act[l - 1]!, w.pre[l - 1] ?? null, dPrev, B * k, slope);
+      derivInPlace(mlp.activations[l - 1]!, w.act[l - 1]!, w.pre[l - 1] ?? null, dPrev, B * k);
     }
   }
   return r;
@@ -190,9 +177,8 @@ export function train(mlp: MLP, x: Tensor, labels: ArrayLike<number>, opts: Trai
   const gB = grads.filter((_, i) => i % 2 === 1);
 
   const backend = getBackend();
-  const gelu = mlp.activation === 'gelu';
-  const full = makeWork(mlp, Math.min(batchSize, Math.max(n, 1)), gelu);
-  const tail = n % batchSize && n > batchSize ? makeWork(mlp, n % batchSize, gelu) : null;
+  const full = makeWork(mlp, Math.min(batchSize, Math.max(n, 1)));
+  const tail = n % batchSize && n > batchSize ? makeWork(mlp, n % batchSize) : null;
   const order = new Int32Array(n);
   for (let i = 0; i < n; i++) order[i] = i;
   const rng = new Rng(opts.seed ?? 0);

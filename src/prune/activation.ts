@@ -13,8 +13,8 @@
 //   finetune        a few epochs of the runtime's trainer.
 // targetParams finds λ by bisection over the sorted statistic values to meet a size budget.
 
-import { getBackend } from '../backend/registry.js';
 import { ArgumentError, ShapeError, expected } from '../errors.js';
+import { forwardRows } from '../nn/forward.js';
 import type { MLP } from '../nn/mlp.js';
 import { train } from '../nn/train.js';
 import { Tensor } from '../tensor.js';
@@ -215,13 +215,15 @@ export function pruneByActivation(mlp: MLP, stats: readonly LayerStats[], opts: 
  * Refits, in order, every layer l ≥ 1 downstream of a pruned layer: its inputs are the pruned
  * model's activations (through the already refitted layers), its targets the original model's
  * pre-activations of the neurons that layer keeps. Returns a new model.
+ *
+ * Each model runs once over the calibration data: per batch, both models' inputs to the current
+ * layer are kept (two [N, width] activations at a time), and each refit moves them one layer on.
  */
 export function reconstructLayers(original: MLP, pruned: MLP, selection: NeuronSelection, opts: ReconstructOptions): MLP {
   const { x, ridge = 1e-3, batchSize = 2048 } = opts;
   if (typeof ridge !== 'number' || !Number.isFinite(ridge) || ridge < 0) throw expected('a finite number ≥ 0', 'reconstruct.ridge', ridge);
   const xs = original.checkInput(x);
   if (xs.hasNonFinite()) throw expected('finite calibration inputs', 'reconstruct.x', 'NaN or Infinity');
-  const be = getBackend();
   const L = original.layers.length;
   const hidden = L - 1;
   const model = pruned.clone();
@@ -229,35 +231,36 @@ export function reconstructLayers(original: MLP, pruned: MLP, selection: NeuronS
   if (firstPruned < 0) return model;
   // Kept output rows of each layer in the original numbering (the output layer keeps all).
   const keptRows = original.layers.map((l, i) => (i < hidden ? selection.keptIndices(i) : Array.from({ length: l.weight.shape[0]! }, (_, j) => j)));
-  for (let l = firstPruned + 1; l < L; l++) {
+  // Per batch: rows, the pruned model's input to layer l (h) and the original's (g).
+  const start = firstPruned + 1;
+  const batches: { rows: number; h: Float32Array; g: Float32Array }[] = [];
+  for (let s = 0; s < xs.rows; s += batchSize) {
+    const xb = xs.sliceRows(s, s + batchSize);
+    batches.push({ rows: xb.rows, h: forwardRows(model, xb.data, xb.rows, { upTo: start }), g: forwardRows(original, xb.data, xb.rows, { upTo: start }) });
+  }
+  for (let l = start; l < L; l++) {
     const d = model.layers[l]!.weight.shape[1]!;
+    const n = original.layers[l]!.weight.shape[0]!;
     const outRows = keptRows[l]!;
     const acc = new RidgeAccumulator(d, outRows.length);
-    for (let s = 0; s < xs.rows; s += batchSize) {
-      const xb = xs.sliceRows(s, s + batchSize);
-      const m = xb.rows;
-      // Pruned model's input to layer l.
-      let h = xb;
-      for (let i = 0; i < l; i++) {
-        const ly = model.layers[i]!;
-        const out = new Float32Array(m * ly.weight.shape[0]!);
-        be.gemm(m, ly.weight.shape[0]!, h.cols, h.data, ly.weight.data, out, { transB: true, bias: ly.bias, activation: model.activation, leakySlope: model.leakySlope });
-        h = new Tensor(out, [m, ly.weight.shape[0]!]);
-      }
-      // Original model's pre-activation of layer l (kept rows).
-      let g = xb;
-      for (let i = 0; i <= l; i++) {
-        const ly = original.layers[i]!;
-        const n = ly.weight.shape[0]!;
-        const out = new Float32Array(m * n);
-        be.gemm(m, n, g.cols, g.data, ly.weight.data, out, { transB: true, bias: ly.bias, activation: i < l ? original.activation : 'identity', leakySlope: original.leakySlope });
-        g = new Tensor(out, [m, n]);
-      }
-      const z = outRows.length === g.cols ? g : g.gatherCols(outRows);
-      acc.add(h.data, z.data, m);
+    for (const b of batches) {
+      // The original model's pre-activation of layer l (the targets) and its activation (its next input).
+      const z = new Float32Array(b.rows * n);
+      const next = forwardRows(original, b.g, b.rows, { from: l, upTo: l + 1, pre: preAt(l, z) });
+      const t = outRows.length === n ? z : new Tensor(z, [b.rows, n]).gatherCols(outRows).data;
+      acc.add(b.h, t, b.rows);
+      b.g = next;
     }
     const { weight, bias } = acc.solve(ridge);
     model.layers[l] = { weight: new Tensor(weight, [outRows.length, d]), bias };
+    if (l + 1 < L) for (const b of batches) b.h = forwardRows(model, b.h, b.rows, { from: l, upTo: l + 1 });
   }
   return model;
+}
+
+/** A per-layer `pre` list with one buffer at layer l. */
+function preAt(l: number, z: Float32Array): (Float32Array | undefined)[] {
+  const pre = new Array<Float32Array | undefined>(l + 1);
+  pre[l] = z;
+  return pre;
 }

@@ -86,7 +86,7 @@ export function removeNeurons(mlp: MLP, selection: NeuronSelection, fold?: reado
     if (w === l.weight) w = w.clone();
     return { weight: w, bias: b };
   });
-  return new MLPClass(layers, mlp.activation, mlp.leakySlope);
+  return new MLPClass(layers, mlp.activations);
 }
 
 /**
@@ -103,7 +103,7 @@ export function zeroNeurons(mlp: MLP, selection: NeuronSelection, outputRows: re
     for (const r of i < hidden ? selection.removedIndices(i) : outputRows) for (let c = 0; c < inp; c++) w.data[r * inp + c]! *= 0;
     return { weight: w, bias: l.bias.slice() };
   });
-  return new MLPClass(layers, mlp.activation, mlp.leakySlope);
+  return new MLPClass(layers, mlp.activations);
 }
 
 export function makeReport(before: MLP, after: MLP, selection: NeuronSelection): PruneReport {

@@ -17,6 +17,7 @@
 import { getBackend } from '../backend/registry.js';
 import { type ColStats, newColStats } from '../backend/types.js';
 import { DataError, FormatError, ShapeError, expected } from '../errors.js';
+import { forwardRows } from '../nn/forward.js';
 import type { MLP } from '../nn/mlp.js';
 import type { Tensor } from '../tensor.js';
 
@@ -71,19 +72,10 @@ export function activationStats(mlp: MLP, x: Tensor, opts: ActivationStatsOption
   const accs = mlp.layers.slice(0, hidden).map((l) => newColStats(l.weight.shape[0]!));
   const bufs = mlp.layers.slice(0, hidden).map((l) => new Float32Array(Math.min(batchSize, Math.max(1, xs.rows)) * l.weight.shape[0]!));
   const inDim = xs.cols;
+  const onLayer = (i: number, a: Float32Array, rows: number, n: number) => be.colStats(a, rows, n, 'identity', accs[i]!);
   for (let s = 0; s < xs.rows; s += batchSize) {
     const m = Math.min(batchSize, xs.rows - s);
-    let h = xs.data.subarray(s * inDim, (s + m) * inDim);
-    let k = inDim;
-    for (let i = 0; i < hidden; i++) {
-      const l = mlp.layers[i]!;
-      const n = l.weight.shape[0]!;
-      const buf = m * n === bufs[i]!.length ? bufs[i]! : bufs[i]!.subarray(0, m * n);
-      be.gemm(m, n, k, h, l.weight.data, buf, { transB: true, bias: l.bias, activation: mlp.activation, leakySlope: mlp.leakySlope });
-      be.colStats(buf, m, n, 'identity', accs[i]!);
-      h = buf;
-      k = n;
-    }
+    forwardRows(mlp, xs.data.subarray(s * inDim, (s + m) * inDim), m, { upTo: hidden, out: bufs, onLayer });
   }
   return accs.map(finish);
 }
@@ -146,7 +138,7 @@ export function statsToJson(stats: readonly LayerStats[], mlp?: MLP): StatsJson 
   return {
     format: 'trimnet-activation-stats',
     version: 1,
-    ...(mlp ? { layerSizes: mlp.layerSizes(), activation: mlp.activation } : {}),
+    ...(mlp ? { layerSizes: mlp.layerSizes(), activation: mlp.describeActivations() } : {}),
     layers: stats.map((s) => ({
       size: s.size,
       count: s.count,

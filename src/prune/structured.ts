@@ -199,7 +199,7 @@ export function pruneStructured(mlp: MLP, opts: PruneStructuredOptions): { model
   // A removed neuron's output is act(0 · x + b_j) = act(b_j) for every input: fold it forward.
   const fold = sizes.map((size, i) => {
     const c = new Float64Array(size);
-    for (const j of selection.removedIndices(i)) c[j] = Math.fround(activate(mlp.activation, mlp.layers[i]!.bias[j]!, mlp.leakySlope));
+    for (const j of selection.removedIndices(i)) c[j] = Math.fround(activate(mlp.activations[i]!.name, mlp.layers[i]!.bias[j]!, mlp.activations[i]!.slope));
     return c;
   });
   const model = removeNeurons(mlp, selection, fold);

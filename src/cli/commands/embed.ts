@@ -8,7 +8,8 @@ import { expected } from '../../errors.js';
 import { loadDataset } from '../../io/datasets.js';
 import { encodeNpy } from '../../io/npy.js';
 import { MLP } from '../../nn/mlp.js';
-import { activationOption, checkOutputs, intOption, numberOption, printJson, writeOutput } from '../util.js';
+import { ACTIVATION_HELP, readModel } from '../model-io.js';
+import { checkOutputs, intOption, numberOption, printJson, writeOutput } from '../util.js';
 
 /** Where embed writes the labels of `out`'s rows: a.npy → a.labels.npy. */
 export function labelsPath(out: string): string {
@@ -25,13 +26,13 @@ export function register(program: Command): void {
     .option('--data <name|dir>', "'mini' (bundled), 'fashion-mnist' (full set) or a directory of IDX files", 'mini')
     .option('--split <split>', 'train or test', 'test')
     .option('--limit <n>', 'only the first n images', intOption('--limit'))
-    .option('--activation <name>', "override the activation recorded in the file", activationOption)
+    .option('--activation <spec>', ACTIVATION_HELP)
     .option('--json', 'print { out, labels, rows, dims, layer, layerSizes } as JSON')
-    .action((file: string, o: { out: string; layer: number; data: string; split: string; limit?: number; activation?: Activation; json?: boolean }) => {
+    .action((file: string, o: { out: string; layer: number; data: string; split: string; limit?: number; activation?: string; json?: boolean }) => {
       if (o.split !== 'train' && o.split !== 'test') throw expected("'train' or 'test'", '--split', o.split);
       const labelsOut = labelsPath(o.out);
       checkOutputs([o.out, labelsOut], [file]);
-      const model = MLP.fromSafetensors(file, o.activation ? { activation: o.activation } : {});
+      const model = readModel(file, o, () => {}).model;
       const layer = hiddenLayerIndex(model, o.layer);
       const ds = loadDataset(o.data, { split: o.split, ...(o.limit !== undefined ? { limit: o.limit } : {}) });
       const x = o.split === 'train' ? ds.train.x : ds.test.x;

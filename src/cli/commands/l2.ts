@@ -6,6 +6,7 @@ import { ArgumentError, expected } from '../../errors.js';
 import { loadDataset } from '../../io/datasets.js';
 import { MLP } from '../../nn/mlp.js';
 import { pruneStructured } from '../../prune/structured.js';
+import { ACTIVATION_HELP, modelBytes, readModel } from '../model-io.js';
 import { checkOutputs, parseNumber, printJson, table, writeOutput } from '../util.js';
 
 interface Options {
@@ -17,20 +18,22 @@ interface Options {
   data?: string;
   out: string;
   json?: boolean;
+  activation?: string;
 }
 
 export function register(program: Command): void {
   program
     .command('l2')
     .description("structured Ln pruning of rows, identical to PyTorch's prune.ln_structured + prune.remove")
-    .argument('<model>', 'the model file (.safetensors)')
+    .argument('<model>', 'the model file (.onnx, .safetensors or .npz)')
+    .option('--activation <spec>', ACTIVATION_HELP)
     .option('--amount <fraction>', "fraction of each layer's neurons to prune (PyTorch's float amount, rounded half to even)")
     .option('--count <n>', "number of each layer's neurons to prune (PyTorch's int amount)")
     .option('--n <norm>', 'the norm: 1, 2 or inf', '2')
     .option('--all-layers', 'also prune the output layer (needs --mask-only, as PyTorch’s loop over every Linear)')
     .option('--mask-only', 'zero the rows as PyTorch does (sizes unchanged, bias untouched) instead of removing the neurons')
     .option('--data <name|dir>', 'evaluate before and after on this dataset’s test split')
-    .requiredOption('--out <file>', 'where to write the model (.safetensors)')
+    .requiredOption('--out <file>', 'where to write the model (.onnx or .safetensors, by extension)')
     .option('--json', 'print the report as JSON')
     .action((file: string, o: Options) => {
       if ((o.amount === undefined) === (o.count === undefined)) throw new ArgumentError('Give exactly one of --amount (a fraction) or --count (a number of neurons)');
@@ -40,14 +43,15 @@ export function register(program: Command): void {
       const amount = o.amount !== undefined ? parseNumber('--amount', o.amount, { min: 0, max: 1 }) : undefined;
       const count = o.count !== undefined ? parseNumber('--count', o.count, { integer: true, min: 0 }) : undefined;
       checkOutputs([o.out], [file]);
-      const model = MLP.fromSafetensors(file);
+      const source = readModel(file, o, o.json ? () => {} : console.log);
+      const model = source.model;
       const { model: pruned, report } = pruneStructured(model, {
         ...(amount !== undefined ? { amount } : { count: count! }),
         n,
         includeOutput: !!o.allLayers,
         shrink: !o.maskOnly,
       });
-      const bytes = pruned.toSafetensors();
+      const bytes = modelBytes(pruned, o.out, { source: file, pruned: `structured L${o.n} (amount ${o.amount ?? `${o.count} neurons`}${o.maskOnly ? ', zeroed' : ', removed'})` }, source);
       let acc: { before: number; after: number } | null = null;
       if (o.data) {
         const ds = loadDataset(o.data, { split: 'test' });

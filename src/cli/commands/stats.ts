@@ -4,6 +4,7 @@ import { expected } from '../../errors.js';
 import { loadDataset } from '../../io/datasets.js';
 import { MLP } from '../../nn/mlp.js';
 import { type LayerStats, activationStats, statsToJson } from '../../prune/stats.js';
+import { ACTIVATION_HELP, readModel } from '../model-io.js';
 import { checkOutputs, intOption, printJson, table, writeOutput } from '../util.js';
 
 function quantile(sorted: Float64Array, q: number): number {
@@ -41,17 +42,18 @@ export function register(program: Command): void {
   program
     .command('stats')
     .description("per-neuron activation statistics of a model's hidden layers (mean, mean |a|, APoZ, max)")
-    .argument('<model>', 'the model file (.safetensors)')
+    .argument('<model>', 'the model file (.onnx, .safetensors or .npz)')
+    .option('--activation <spec>', ACTIVATION_HELP)
     .option('--data <name|dir>', "'mini' (bundled), 'fashion-mnist' (full set) or a directory of IDX files", 'mini')
     .option('--split <name>', 'train or test', 'train')
     .option('--limit <n>', 'use only the first n images', intOption('--limit'))
     .option('--batch-size <n>', 'rows per forward batch', intOption('--batch-size'), 1024)
     .option('--out <file>', 'write the statistics as JSON (mergeable, readable by prune --stats)')
     .option('--json', 'print the summary as JSON')
-    .action((file: string, o: { data: string; split: string; limit?: number; batchSize: number; out?: string; json?: boolean }) => {
+    .action((file: string, o: { data: string; split: string; limit?: number; batchSize: number; out?: string; json?: boolean; activation?: string }) => {
       if (o.split !== 'train' && o.split !== 'test') throw expected("'train' or 'test'", '--split', o.split);
       checkOutputs([o.out], [file]);
-      const model = MLP.fromSafetensors(file);
+      const model = readModel(file, o, () => {}).model;
       const ds = loadDataset(o.data, { split: o.split, ...(o.limit !== undefined ? { limit: o.limit } : {}) });
       const x = o.split === 'train' ? ds.train.x : ds.test.x;
       const t0 = performance.now();
@@ -60,7 +62,7 @@ export function register(program: Command): void {
       if (o.out) writeOutput(o.out, `${JSON.stringify(statsToJson(stats, model))}\n`, [file]);
       const layers = stats.map(summarise);
       if (o.json) return printJson({ model: file, layerSizes: model.layerSizes(), samples: x.rows, seconds, layers, ...(o.out ? { out: o.out } : {}) });
-      console.log(`${file}: ${model.layerSizes().join('-')} ${model.activation}; statistics over ${x.rows} ${o.split} images of '${o.data}' in ${seconds.toFixed(2)} s`);
+      console.log(`${file}: ${model.layerSizes().join('-')} ${model.describeActivations()}; statistics over ${x.rows} ${o.split} images of '${o.data}' in ${seconds.toFixed(2)} s`);
       console.log(
         table(
           ['layer', 'neurons', 'dead', 'mean APoZ', 'min', 'p10', 'p25', 'median', 'p75', 'p90', 'max'],

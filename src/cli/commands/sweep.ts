@@ -10,11 +10,13 @@ import { type Statistic, activationStats } from '../../prune/stats.js';
 import { type SweepResult, type SweepRow, sweeps } from '../../prune/sweep.js';
 import { expected } from '../../errors.js';
 import { type PruneCliOptions, addPruneOptions, checkThreshold, statisticsOption } from '../prune/common.js';
+import { ACTIVATION_HELP, readModel } from '../model-io.js';
 import { checkOutputs, numberListOption, printJson, writeOutput } from '../util.js';
 
 interface Options extends PruneCliOptions {
   statistic: Statistic[];
   thresholds?: number[];
+  activation?: string;
   plot?: string;
   out?: string;
   latency: boolean;
@@ -31,7 +33,8 @@ export function register(program: Command): void {
   const cmd = program
     .command('sweep')
     .description('prune at each λ and report neurons, parameters, bytes, accuracy, drop and latency (table, JSON, SVG/PNG plot)')
-    .argument('<model>', 'the model file (.safetensors)')
+    .argument('<model>', 'the model file (.onnx, .safetensors or .npz)')
+    .option('--activation <spec>', ACTIVATION_HELP)
     .addOption(new Option('--statistic <names>', 'mean, meanAbs or apoz; several, comma-separated, give one sweep each in one plot').argParser(statisticsOption).default(['mean'] as Statistic[], 'mean'))
     .option('--thresholds <list>', 'comma-separated λ values for every statistic (default: mean/meanAbs 0,0.01,0.02,0.05,0.1,0.15,0.2,0.3; apoz 1,0.99,0.97,0.95,0.9,0.85,0.8,0.7,0.6)', numberListOption('--thresholds', { min: 0 }))
     .option('--plot <file>', 'write a plot of accuracy, size and latency vs % parameters removed (.svg or .png)')
@@ -42,7 +45,7 @@ export function register(program: Command): void {
     if (o.plot && !['.svg', '.png'].includes(extname(o.plot).toLowerCase())) throw expected('a file name ending in .svg or .png', '--plot', o.plot);
     for (const s of o.statistic) for (const t of o.thresholds ?? []) checkThreshold('--thresholds', t, s, !!o.relative);
     checkOutputs([o.plot, o.out], [file]);
-    const model = MLP.fromSafetensors(file);
+    const model = readModel(file, o, () => {}).model;
     const ds = loadDataset(o.data);
     const stats = activationStats(model, o.statsLimit ? ds.train.x.sliceRows(0, o.statsLimit) : ds.train.x);
     const results: SweepResult[] = sweeps(
