@@ -8,7 +8,7 @@
 import { DEFAULT_LEAKY_SLOPE } from '../backend/types.js';
 import { ArgumentError, FormatError } from '../errors.js';
 import type { MLP } from '../nn/mlp.js';
-import { writeFileAtomic } from './atomic.js';
+import { type WrittenFile, writeFileAtomic } from './atomic.js';
 import { ModelProto } from './onnx.js';
 
 export interface OnnxExportOptions {
@@ -117,6 +117,6 @@ export function toOnnx(mlp: MLP, opts: OnnxExportOptions = {}): Uint8Array {
 }
 
 /** Writes toOnnx() to `path` atomically, never over one of `inputs`. */
-export function saveOnnx(path: string, mlp: MLP, opts: OnnxExportOptions = {}, write: { inputs?: readonly string[] } = {}): void {
-  writeFileAtomic(path, toOnnx(mlp, opts), write);
+export function saveOnnx(path: string, mlp: MLP, opts: OnnxExportOptions = {}, write: { inputs?: readonly string[] } = {}): WrittenFile {
+  return writeFileAtomic(path, toOnnx(mlp, opts), write);
 }
