@@ -62,29 +62,32 @@ interface Visit {
   (s: number, rows: number, tile: Float32Array): void;
 }
 
-function scan(Q: Tensor, K: Tensor, block: number, visit: Visit, opts: NeighborOptions): void {
+/** The row blocks of Q, each with the GEMM arguments that score it against all of K into one tile. */
+function* blocks(Q: Tensor, K: Tensor, block: number): Generator<{ s: number; rows: number; q: Float32Array; tile: Float32Array; d: number; n: number }> {
   const [m, d] = Q.shape as [number, number];
   const n = K.rows;
   const tile = new Float32Array(Math.min(block, m) * n);
-  const gemm = getBackend();
   for (let s = 0; s < m; s += block) {
     const rows = Math.min(block, m - s);
-    gemm.gemm(rows, n, d, Q.data.subarray(s * d, (s + rows) * d), K.data, tile, { transB: true });
-    visit(s, rows, tile);
-    opts.onProgress?.(s + rows, m);
+    yield { s, rows, q: Q.data.subarray(s * d, (s + rows) * d), tile, d, n };
+  }
+}
+
+function scan(Q: Tensor, K: Tensor, block: number, visit: Visit, opts: NeighborOptions): void {
+  const be = getBackend();
+  for (const b of blocks(Q, K, block)) {
+    be.gemm(b.rows, b.n, b.d, b.q, K.data, b.tile, { transB: true });
+    visit(b.s, b.rows, b.tile);
+    opts.onProgress?.(b.s + b.rows, Q.rows);
   }
 }
 
 async function scanAsync(Q: Tensor, K: Tensor, block: number, visit: Visit, opts: NeighborOptions): Promise<void> {
-  const [m, d] = Q.shape as [number, number];
-  const n = K.rows;
-  const tile = new Float32Array(Math.min(block, m) * n);
-  const gemm = getBackend();
-  for (let s = 0; s < m; s += block) {
-    const rows = Math.min(block, m - s);
-    await gemm.gemmAsync(rows, n, d, Q.data.subarray(s * d, (s + rows) * d), K.data, tile, { transB: true });
-    visit(s, rows, tile);
-    opts.onProgress?.(s + rows, m);
+  const be = getBackend();
+  for (const b of blocks(Q, K, block)) {
+    await be.gemmAsync(b.rows, b.n, b.d, b.q, K.data, b.tile, { transB: true });
+    visit(b.s, b.rows, b.tile);
+    opts.onProgress?.(b.s + b.rows, Q.rows);
   }
 }
 
