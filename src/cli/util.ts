@@ -1,5 +1,4 @@
 // Small helpers shared by the CLI commands: the one numeric option parser, tables, JSON, output.
-import { ACTIVATIONS, type Activation } from '../backend/types.js';
 import { expected } from '../errors.js';
 import { checkWritable, writeFileAtomic } from '../io/atomic.js';
 
@@ -106,11 +105,6 @@ export function parseLayers(v: string): number[] {
   return numberListOption('--layers', { integer: true, min: 1 }, '512,256 (or none)')(v);
 }
 
-/** Validates an activation name from the command line. */
-export function activationOption(v: string): Activation {
-  if (!(ACTIVATIONS as readonly string[]).includes(v)) throw expected(`one of ${ACTIVATIONS.join(', ')}`, '--activation', v);
-  return v as Activation;
-}
 
 /** "1 epoch", "3 epochs". */
 export function plural(n: number, word: string): string {

@@ -4,7 +4,7 @@
 // B's whole vocabulary, by cosine and by CSLS, beside the direct (unaligned) baseline.
 import { extname } from 'node:path';
 import { cca } from '../../align/cca.js';
-import { gatherPairs, pairByDictionary, pairByKeys, readDictionary, type Coverage, type RowPairs } from '../../align/dictionary.js';
+import { gatherPairs, pairByDictionary, pairByKeys, readDictionary, type Coverage } from '../../align/dictionary.js';
 import { kernelMap } from '../../align/kernel.js';
 import { linearMap } from '../../align/linear.js';
 import { normalizeEmbeddings, parseNormalizeSteps } from '../../align/normalize.js';

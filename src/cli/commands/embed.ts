@@ -3,11 +3,9 @@
 // class labels beside it (a.npy → a.labels.npy, int32) for `align --method concat`.
 import type { Command } from 'commander';
 import { embed, hiddenLayerIndex } from '../../align/embed.js';
-import type { Activation } from '../../backend/types.js';
 import { expected } from '../../errors.js';
 import { loadDataset } from '../../io/datasets.js';
 import { encodeNpy } from '../../io/npy.js';
-import { MLP } from '../../nn/mlp.js';
 import { ACTIVATION_HELP, readModel } from '../model-io.js';
 import { checkOutputs, intOption, numberOption, printJson, writeOutput } from '../util.js';
 

@@ -1,10 +1,8 @@
 // `trimnet eval`: accuracy and loss of a safetensors MLP on a dataset's test split.
 import type { Command } from 'commander';
-import type { Activation } from '../../backend/types.js';
 import { loadDataset } from '../../io/datasets.js';
-import { MLP } from '../../nn/mlp.js';
 import { ACTIVATION_HELP, readModel } from '../model-io.js';
-import { activationOption, intOption, printJson } from '../util.js';
+import { intOption, printJson } from '../util.js';
 
 export function register(program: Command): void {
   program

@@ -4,7 +4,6 @@
 import type { Command } from 'commander';
 import { ArgumentError, expected } from '../../errors.js';
 import { loadDataset } from '../../io/datasets.js';
-import { MLP } from '../../nn/mlp.js';
 import { pruneStructured } from '../../prune/structured.js';
 import { ACTIVATION_HELP, modelBytes, readModel } from '../model-io.js';
 import { checkOutputs, parseNumber, printJson, table, writeOutput } from '../util.js';

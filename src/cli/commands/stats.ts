@@ -2,7 +2,6 @@
 import type { Command } from 'commander';
 import { expected } from '../../errors.js';
 import { loadDataset } from '../../io/datasets.js';
-import { MLP } from '../../nn/mlp.js';
 import { type LayerStats, activationStats, statsToJson } from '../../prune/stats.js';
 import { ACTIVATION_HELP, readModel } from '../model-io.js';
 import { checkOutputs, intOption, printJson, table, writeOutput } from '../util.js';

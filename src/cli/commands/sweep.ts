@@ -4,7 +4,6 @@
 import { extname } from 'node:path';
 import { type Command, Option } from 'commander';
 import { loadDataset } from '../../io/datasets.js';
-import { MLP } from '../../nn/mlp.js';
 import { describeResult, plotSeries, svgToPng, sweepSvg, sweepTable } from '../../prune/report.js';
 import { type Statistic, activationStats } from '../../prune/stats.js';
 import { type SweepResult, type SweepRow, sweeps } from '../../prune/sweep.js';
