@@ -14,6 +14,7 @@ struct Avx2 {
   static constexpr int64_t KC = 256;
   static constexpr int64_t MB = 768;
   static constexpr int64_t NB = 512;
+  static constexpr int DIRECT_R = 6, DIRECT_NV = 2;  // the unpacked small-product tile (rows × vectors)
   static __m256i mask(int n) { return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7)); }
   static V zero() { return _mm256_setzero_ps(); }
   static V set1(float x) { return _mm256_set1_ps(x); }

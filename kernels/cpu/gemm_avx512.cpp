@@ -15,6 +15,7 @@ struct Avx512 {
   static constexpr int64_t KC = TRIMNET_AVX512_KC;
   static constexpr int64_t MB = TRIMNET_AVX512_MB;
   static constexpr int64_t NB = TRIMNET_AVX512_NB;
+  static constexpr int DIRECT_R = 12, DIRECT_NV = 2;  // the unpacked small-product tile (rows × vectors)
   static __mmask16 mask(int n) { return n >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << n) - 1u); }
   static V zero() { return _mm512_setzero_ps(); }
   static V set1(float x) { return _mm512_set1_ps(x); }

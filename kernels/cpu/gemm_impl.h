@@ -27,6 +27,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <utility>
 
 #include "gemm_internal.h"
 #include "thread_pool.h"
@@ -215,11 +216,20 @@ struct Gemm {
       a += MR;
       b += NR;
     }
+    epilogue<MR, NV>(acc, c, ldc, mrem, nrem, mode, e, bias);
+  }
+
+  // acc (R rows × NR) into C: pc == 0: C = alpha·acc + beta·C (C not read when beta == 0);
+  // pc > 0: C += alpha·acc; last pc: C = act(C + bias). Rows from mrem and columns from nrem on
+  // are not stored. Always inlined: as a call, acc would live in memory through the FMA loop.
+  template <int R, int NVt>
+  __attribute__((always_inline)) static inline void epilogue(const V (&acc)[R][NVt], float* c, int64_t ldc, int mrem, int nrem, int mode,
+                              const Epi& e, const float* bias) {
     V va = T::set1(e.alpha), vb = T::set1(e.beta);
-    for (int r = 0; r < MR; r++) {
+    for (int r = 0; r < R; r++) {
       if (r >= mrem) break;
       float* cr = c + r * ldc;
-      for (int v = 0; v < NV; v++) {
+      for (int v = 0; v < NVt; v++) {
         int cnt = nrem - v * W;
         if (cnt <= 0) break;
         V x = T::mul(acc[r][v], va);
@@ -241,6 +251,98 @@ struct Gemm {
           T::storen(cr + v * W, x, cnt);
         }
       }
+    }
+  }
+
+  // ---- direct: no packing, for products too small to repay it (see Driver::gemm) ----------
+  // The same arithmetic as tile(), element by element (acc from zero, one FMA per q in order,
+  // KC blocks, the same epilogue), so a shape gives bitwise the same C whichever path runs; only
+  // the operands are read in place: op(A) rows broadcast from A itself (TA: A stored k×m, row r
+  // of op(A) is column r), B rows (k×n, row stride ldb) a vector at a time. A tile is R rows ×
+  // NVt vectors, both cut to what is left (no FMA wasted on padding); the last vector is masked
+  // to nrem, so nothing past the end of B or C is read.
+  static constexpr int DR = T::DIRECT_R, DNV = T::DIRECT_NV, DNR = DNV * W;
+
+  // EDGE: nrem is not a multiple of W, so the last vector runs past the row. For the first
+  // `whole` rows of this k block that over-read stays inside B (it reads the next row's first
+  // columns into lanes that are never stored: lanes do not mix, so C is unchanged); the rows
+  // after it load masked (a masked load on every row costs ~2×: the mask is rebuilt each time).
+  template <bool TA, int R, int NVt, bool EDGE>
+  static void tile_direct(int64_t kc, const float* __restrict a, int64_t lda, const float* __restrict b, int64_t ldb,
+                          int64_t whole, float* c, int64_t ldc, int mrem, int nrem, int mode, const Epi& e,
+                          const float* bias) {
+    V acc[R][NVt];
+    for (int r = 0; r < R; r++)
+      for (int v = 0; v < NVt; v++) acc[r][v] = T::zero();
+    const int last = nrem - (NVt - 1) * W;  // columns in the last vector, 1..W
+    const int64_t ars = TA ? 1 : lda, aqs = TA ? lda : 1;
+    const int64_t qf = EDGE ? min_(kc, whole) : kc;
+    for (int64_t q = 0; q < kc; q++) {
+      V bv[NVt];
+      for (int v = 0; v + 1 < NVt; v++) bv[v] = T::loadu(b + v * W);
+      bv[NVt - 1] = (!EDGE || q < qf) ? T::loadu(b + (NVt - 1) * W) : T::loadn(b + (NVt - 1) * W, last);
+      for (int r = 0; r < R; r++) {
+        V av = T::set1(a[r * ars]);
+        for (int v = 0; v < NVt; v++) acc[r][v] = T::fmadd(av, bv[v], acc[r][v]);
+      }
+      a += aqs;
+      b += ldb;
+    }
+    epilogue<R, NVt>(acc, c, ldc, mrem, nrem, mode, e, bias);
+  }
+
+  using DirectTile = void (*)(int64_t, const float*, int64_t, const float*, int64_t, int64_t, float*, int64_t, int,
+                              int, int, const Epi&, const float*);
+  // The instantiation for (TA, rows, nv, edge): tables built from integer sequences 1..DR, 1..DNV.
+  template <bool TA, int R, int... Vs>
+  static DirectTile pick_nv(int nv, bool edge, std::integer_sequence<int, Vs...>) {
+    static constexpr DirectTile whole[] = {&tile_direct<TA, R, Vs + 1, false>...};
+    static constexpr DirectTile part[] = {&tile_direct<TA, R, Vs + 1, true>...};
+    return edge ? part[nv - 1] : whole[nv - 1];
+  }
+  template <bool TA, int... Rs>
+  static DirectTile pick_rows(int rows, int nv, bool edge, std::integer_sequence<int, Rs...>) {
+    static constexpr DirectTile (*t[])(int, bool, std::make_integer_sequence<int, DNV>) = {&pick_nv<TA, Rs + 1>...};
+    return t[rows - 1](nv, edge, std::make_integer_sequence<int, DNV>());
+  }
+  // edge: a column tile whose last vector is partial (n not a multiple of W).
+  static DirectTile direct_tile_for(bool ta, int rows, int nv, bool edge) {
+    return ta ? pick_rows<true>(rows, nv, edge, std::make_integer_sequence<int, DR>())
+              : pick_rows<false>(rows, nv, edge, std::make_integer_sequence<int, DR>());
+  }
+
+  // op(B) as the direct tiles read it: k×n row-major, in place, or a transposed B copied so
+  // into bt (k·n floats).
+  static const float* direct_b(const GemmParams& p, float* bt) {
+    if (!p.trans_b) return p.b;
+    for (int64_t q = 0; q < p.k; q++)
+      for (int64_t j = 0; j < p.n; j++) bt[q * p.n + j] = p.b[j * p.k + q];
+    return bt;
+  }
+
+  // Direct tiles: row tiles as even as DR allows (64 rows and DR 6: 11 tiles of 5 or 6, not 10
+  // of 6 and one of 4) × DNR-column tiles, numbered row tile by row tile.
+  static int64_t direct_row_tiles(int64_t m) { return (m + DR - 1) / DR; }
+  static int64_t direct_tiles(int64_t m, int64_t n) { return direct_row_tiles(m) * ((n + DNR - 1) / DNR); }
+
+  // Direct tile number `item` of C, all of k (KC blocks in order, as region() does).
+  static void direct_tile(const GemmParams& p, const Epi& e, const float* b, int64_t item) {
+    const int64_t rt = direct_row_tiles(p.m), ct = (p.n + DNR - 1) / DNR;
+    const int64_t t = item / ct, j = (item % ct) * DNR;
+    const int64_t i = t * p.m / rt;
+    const int rows = static_cast<int>((t + 1) * p.m / rt - i);
+    const int nrem = static_cast<int>(min_<int64_t>(DNR, p.n - j));
+    const int64_t lda = p.trans_a ? p.m : p.k;
+    const int nv = (nrem + W - 1) / W;
+    DirectTile f = direct_tile_for(p.trans_a, rows, nv, nrem % W != 0);
+    // Rows q (of all k) whose full last vector ends inside B's k·n floats.
+    const int64_t over = j + int64_t(nv) * W - p.n;  // floats the last vector reads past its row
+    const int64_t whole = p.k - (over + p.n - 1) / p.n;
+    for (int64_t pc = 0; pc < p.k; pc += KC) {
+      int64_t kc = min_(KC, p.k - pc);
+      int mode = (pc == 0 ? EP_FIRST : 0) | (pc + kc >= p.k ? EP_LAST : 0);
+      const float* a = p.trans_a ? p.a + pc * p.m + i : p.a + i * p.k + pc;
+      f(kc, a, lda, b + pc * p.n + j, p.n, whole - pc, p.c + i * p.n + j, p.n, rows, nrem, mode, e, e.bias ? e.bias + j : nullptr);
     }
   }
 
@@ -482,6 +584,8 @@ struct Driver {
     }
   }
 
+  static constexpr double DIRECT_MAX_FLOPS = 2.0e6;
+
   static void gemm(const GemmParams& p, int nthreads) {
     Epi e{p.alpha, p.beta, p.slope, p.bias, p.act};
     double flops = 2.0 * double(p.m) * double(p.n) * double(p.k);
@@ -509,10 +613,18 @@ struct Driver {
       trimnet::pool_run(nth, small_worker, &job);
       return;
     }
+    // Below ~100³ one thread does it all (a wake-up costs more than it saves), and without
+    // packing: copying A and B into slivers takes longer than the product gains from them.
+    // The same arithmetic as the packed path, so the switch never changes a result.
+    if (flops < DIRECT_MAX_FLOPS) {
+      const float* b = G::direct_b(p, trimnet::thread_workspace(p.trans_b ? static_cast<size_t>(p.n * p.k) : 1));
+      for (int64_t t = 0, tiles = G::direct_tiles(p.m, p.n); t < tiles; t++) G::direct_tile(p, e, b, t);
+      return;
+    }
     Job job;
     job.p = &p;
     job.e = e;
-    int nth = flops >= 2.0e6 ? nthreads : 1;  // below ~100³ a wake-up costs more than it saves
+    int nth = nthreads;
     int64_t target = nth > 1 ? nth * TRIMNET_CHUNKS_PER_THREAD : 1;
     // Row chunks or column chunks, whichever packs less. Every chunk packs its own operands: a
     // row chunk packs its rows of A once and all of B once per MB rows it has; a column chunk packs

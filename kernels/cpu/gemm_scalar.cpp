@@ -13,6 +13,7 @@ struct Scalar {
   static constexpr int64_t KC = 256;
   static constexpr int64_t MB = 256;
   static constexpr int64_t NB = 256;
+  static constexpr int DIRECT_R = 4, DIRECT_NV = 4;  // the unpacked small-product tile (rows × vectors)
   static V zero() { return 0.f; }
   static V set1(float x) { return x; }
   static V load(const float* p) { return *p; }
