@@ -7,7 +7,7 @@
 //
 //   npm run bench -- gemm [--quick] [--full] [--rounds N]
 //     --quick   sizes up to 512 (smoke test)      --full   slow peers (ml-matrix, tfjs cpu) up to 2048
-//     --rounds  repeat the cpu-vs-numpy comparison at 1024 and 2048 N times (default 3), report the median ratio
+//     --rounds  repeat the cpu-vs-numpy comparison at every size N times (default 3), report the median ratio
 //               (each round compares best-of-samples on both sides: contention only ever slows a run down)
 import os from 'node:os';
 import { readFileSync } from 'node:fs';
@@ -154,11 +154,11 @@ for (const s of SIZES) {
   }
 }
 
-// Repeated A/B at 512…2048: numpy then cpu (2 threads), `rounds` times; each round
+// Repeated A/B at every size: numpy then cpu (2 threads), `rounds` times; each round
 // compares the best sample of each side (other load only ever slows a run); median ratio.
 const ab = {};
 if (cpu && np) {
-  for (const s of SIZES.filter((x) => x >= 512)) {
+  for (const s of SIZES) {
     const ratios = [];
     for (let r = 0; r < rounds; r++) {
       const n = numpy([s]);

@@ -17,7 +17,9 @@
 //                                   pc > 0:  C += alpha·acc
 //                                   last pc: C = act(C + bias)
 // Transposes are absorbed by the packing routines. Edge tiles are zero-padded in the packs and
-// stored with masked loads/stores. Small m (the inference shape 1×k·Bᵀ) skips packing.
+// stored with masked loads/stores. Small m (the inference shape 1×k·Bᵀ) skips packing, and so
+// do products under 2 MFLOP (direct tiles over A and B in place, one thread: packing and waking
+// a worker would cost more than they save there).
 //
 // Threads: the output is cut into chunks (column ranges, or row ranges when n is narrow), and
 // workers take chunks from an atomic counter, each running the single-thread loop above with its
