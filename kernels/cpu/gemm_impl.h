@@ -322,29 +322,28 @@ struct Gemm {
     return bt;
   }
 
-  // Direct tiles: row tiles as even as DR allows (64 rows and DR 6: 11 tiles of 5 or 6, not 10
-  // of 6 and one of 4) × DNR-column tiles, numbered row tile by row tile.
-  static int64_t direct_row_tiles(int64_t m) { return (m + DR - 1) / DR; }
-  static int64_t direct_tiles(int64_t m, int64_t n) { return direct_row_tiles(m) * ((n + DNR - 1) / DNR); }
-
-  // Direct tile number `item` of C, all of k (KC blocks in order, as region() does).
-  static void direct_tile(const GemmParams& p, const Epi& e, const float* b, int64_t item) {
-    const int64_t rt = direct_row_tiles(p.m), ct = (p.n + DNR - 1) / DNR;
-    const int64_t t = item / ct, j = (item % ct) * DNR;
-    const int64_t i = t * p.m / rt;
-    const int rows = static_cast<int>((t + 1) * p.m / rt - i);
-    const int nrem = static_cast<int>(min_<int64_t>(DNR, p.n - j));
-    const int64_t lda = p.trans_a ? p.m : p.k;
-    const int nv = (nrem + W - 1) / W;
-    DirectTile f = direct_tile_for(p.trans_a, rows, nv, nrem % W != 0);
-    // Rows q (of all k) whose full last vector ends inside B's k·n floats.
-    const int64_t over = j + int64_t(nv) * W - p.n;  // floats the last vector reads past its row
-    const int64_t whole = p.k - (over + p.n - 1) / p.n;
-    for (int64_t pc = 0; pc < p.k; pc += KC) {
-      int64_t kc = min_(KC, p.k - pc);
-      int mode = (pc == 0 ? EP_FIRST : 0) | (pc + kc >= p.k ? EP_LAST : 0);
-      const float* a = p.trans_a ? p.a + pc * p.m + i : p.a + i * p.k + pc;
-      f(kc, a, lda, b + pc * p.n + j, p.n, whole - pc, p.c + i * p.n + j, p.n, rows, nrem, mode, e, e.bias ? e.bias + j : nullptr);
+  // All of C by direct tiles: row tiles as even as DR allows (64 rows and DR 12: 6 tiles of 10
+  // or 11, not 5 of 12 and one of 4) × DNR-column tiles, each over all of k (KC blocks in
+  // order, as region() does). b: op(B) as direct_b gives it.
+  static void direct(const GemmParams& p, const Epi& e, const float* b) {
+    const int64_t rt = (p.m + DR - 1) / DR, lda = p.trans_a ? p.m : p.k;
+    for (int64_t j = 0; j < p.n; j += DNR) {
+      const int nrem = static_cast<int>(min_<int64_t>(DNR, p.n - j)), nv = (nrem + W - 1) / W;
+      // Rows q (of all k) whose full last vector ends inside B's k·n floats (edge tiles only).
+      const int64_t over = j + int64_t(nv) * W - p.n;
+      const int64_t whole = over > 0 ? p.k - (over + p.n - 1) / p.n : p.k;
+      for (int64_t t = 0; t < rt; t++) {
+        const int64_t i = t * p.m / rt;
+        const int rows = static_cast<int>((t + 1) * p.m / rt - i);
+        DirectTile f = direct_tile_for(p.trans_a, rows, nv, nrem % W != 0);
+        for (int64_t pc = 0; pc < p.k; pc += KC) {
+          int64_t kc = min_(KC, p.k - pc);
+          int mode = (pc == 0 ? EP_FIRST : 0) | (pc + kc >= p.k ? EP_LAST : 0);
+          const float* a = p.trans_a ? p.a + pc * p.m + i : p.a + i * p.k + pc;
+          f(kc, a, lda, b + pc * p.n + j, p.n, whole - pc, p.c + i * p.n + j, p.n, rows, nrem, mode, e,
+            e.bias ? e.bias + j : nullptr);
+        }
+      }
     }
   }
 
@@ -620,7 +619,7 @@ struct Driver {
     // The same arithmetic as the packed path, so the switch never changes a result.
     if (flops < DIRECT_MAX_FLOPS) {
       const float* b = G::direct_b(p, trimnet::thread_workspace(p.trans_b ? static_cast<size_t>(p.n * p.k) : 1));
-      for (int64_t t = 0, tiles = G::direct_tiles(p.m, p.n); t < tiles; t++) G::direct_tile(p, e, b, t);
+      G::direct(p, e, b);
       return;
     }
     Job job;
