@@ -13,6 +13,7 @@ import { ACTIVATIONS, newColStats, type Activation, type Backend, type BackendNa
 import { Rng } from '../src/rng.js';
 import { spdMatrix } from './helpers/spd.mjs';
 import { firstMismatch, gemmTolerance, svdProblems, svdValueTolerance } from './helpers/tolerance.mjs';
+import { rand } from './helpers/random.js';
 
 const addonOff = process.env.TRIMNET_ADDON === 'none' || process.env.TRIMNET_NATIVE === 'OFF';
 const expectedBackends: BackendName[] = [...(addonOff ? [] : ['cpu' as const]), ...(process.env.TRIMNET_EXPECT_CUDA === '1' ? ['cuda' as const] : [])];
@@ -33,13 +34,6 @@ describe('the backends under test', () => {
     expect(others.map((b) => b.name), `available: ${JSON.stringify(availableBackends())}`).not.toEqual([]);
   });
 });
-
-function rand(n: number, seed: number): Float32Array {
-  const r = new Rng(seed);
-  const a = new Float32Array(n);
-  for (let i = 0; i < n; i++) a[i] = r.uniform(-1, 1);
-  return a;
-}
 
 const shapes: [number, number, number][] = [
   [1, 1, 1], [7, 7, 7], [1, 784, 512], [127, 129, 128], [129, 127, 1], [128, 128, 128],

@@ -9,19 +9,12 @@ import { firstMismatch, gemmTolerance, svdProblems } from './helpers/tolerance.m
 import { availableBackends, setBackend, tryBackend } from '../src/backend/registry.js';
 import { gemmJs, colStatsJs } from '../src/backend/js.js';
 import { ACTIVATIONS, newColStats } from '../src/backend/types.js';
-import { Rng } from '../src/rng.js';
+import { rand } from './helpers/random.js';
 
 const { addon, error } = loadAddon();
 const info = addon?.info();
 const cudaEntry = availableBackends().find((b) => b.name === 'cuda')!;
 const gpu = info?.cudaCompiled === true && info.cudaStatus === 'ok';
-
-function rand(n: number, seed: number): Float32Array {
-  const r = new Rng(seed);
-  const a = new Float32Array(n);
-  for (let i = 0; i < n; i++) a[i] = r.uniform(-1, 1);
-  return a;
-}
 
 describe('cuda backend availability', () => {
   it('is listed with a reason whenever it is unavailable', () => {

@@ -10,18 +10,11 @@ import { loadAddon } from '../src/backend/addon.js';
 import { gemmJs } from '../src/backend/js.js';
 import { tryBackend } from '../src/backend/registry.js';
 import type { GemmOptions } from '../src/backend/types.js';
-import { Rng } from '../src/rng.js';
 import { firstMismatch, gemmTolerance } from './helpers/tolerance.mjs';
+import { rand } from './helpers/random.js';
 
 const addon = loadAddon().addon;
 const cpu = tryBackend('cpu');
-
-function rand(n: number, seed: number): Float32Array {
-  const r = new Rng(seed);
-  const a = new Float32Array(n);
-  for (let i = 0; i < n; i++) a[i] = r.uniform(-1, 1);
-  return a;
-}
 
 // m·n·k around 1e6 (direct below, packed from it), m around 4 | 5 (the m <= 4 path), and n
 // around the vector widths (8, 16) and tile widths (16, 32) for the direct path's edge tiles.

@@ -7,7 +7,7 @@ import { probeGpujs, type GpujsBackend } from '../src/backend/gpujs.js';
 import { colStatsJs, gemmJs } from '../src/backend/js.js';
 import { ACTIVATIONS, mergeColStats, newColStats, type GemmOptions } from '../src/backend/types.js';
 import { ShapeError } from '../src/errors.js';
-import { Rng } from '../src/rng.js';
+import { rand } from './helpers/random.js';
 
 // gpu.js is an optional dependency: without it, only the reason is checked.
 const require = createRequire(import.meta.url);
@@ -23,13 +23,6 @@ it('the probe succeeds exactly when gpu.js is installed, else says it is not', (
   if (installedVersion !== null) expect(p.backend?.version).toBe(installedVersion);
   else expect(p.reason).toMatch(/gpu\.js is not installed/);
 });
-
-function rand(n: number, seed: number): Float32Array {
-  const r = new Rng(seed);
-  const a = new Float32Array(n);
-  for (let i = 0; i < n; i++) a[i] = r.uniform(-1, 1);
-  return a;
-}
 
 function maxRelErr(got: Float32Array, want: Float32Array): number {
   let e = 0;
