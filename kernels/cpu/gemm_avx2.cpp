@@ -5,6 +5,7 @@
 #include <immintrin.h>
 
 #include "gemm_impl.h"
+#include "mlp_forward_impl.h"
 
 namespace {
 
@@ -52,10 +53,11 @@ struct Avx2 {
 };
 
 using D = Driver<Avx2, 6, 2>;
+using F = ForwardOne<Avx2>;
 
 }  // namespace
 
 namespace trimnet {
-const KernelSet kernels_avx2 = {"avx2 6x16", &D::gemm, &D::col_stats};
+const KernelSet kernels_avx2 = {"avx2 6x16", &D::gemm, &D::col_stats, &F::run};
 }  // namespace trimnet
 #endif

@@ -6,6 +6,7 @@
 #include <immintrin.h>
 
 #include "gemm_impl.h"
+#include "mlp_forward_impl.h"
 
 namespace {
 
@@ -49,10 +50,11 @@ struct Avx512 {
 };
 
 using D = Driver<Avx512, TRIMNET_AVX512_MR, TRIMNET_AVX512_NV>;
+using F = ForwardOne<Avx512>;
 
 }  // namespace
 
 namespace trimnet {
-const KernelSet kernels_avx512 = {TRIMNET_AVX512_NAME, &D::gemm, &D::col_stats};
+const KernelSet kernels_avx512 = {TRIMNET_AVX512_NAME, &D::gemm, &D::col_stats, &F::run};
 }  // namespace trimnet
 #endif

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "gemm_impl.h"
+#include "mlp_forward_impl.h"
 
 namespace {
 
@@ -47,9 +48,10 @@ struct Scalar {
 };
 
 using D = Driver<Scalar, 4, 4>;
+using F = ForwardOne<Scalar>;
 
 }  // namespace
 
 namespace trimnet {
-const KernelSet kernels_scalar = {"scalar 4x4", &D::gemm, &D::col_stats};
+const KernelSet kernels_scalar = {"scalar 4x4", &D::gemm, &D::col_stats, &F::run};
 }  // namespace trimnet
