@@ -181,12 +181,19 @@ struct Gemm {
           }
         }
       } else {  // B stored n×k: op(B)(q, j) = b[j*k + q]
-        for (int c = 0; c < NR; c++) {
-          if (c < cols) {
-            const float* src = p.b + (j0 + t + c) * p.k + p0;
-            for (int64_t q = 0; q < kc; q++) d[q * NR + c] = src[q];
-          } else {
-            for (int64_t q = 0; q < kc; q++) d[q * NR + c] = 0.f;
+        // A transpose, in blocks of QB depths: the block's NR·QB destination floats and its NR
+        // source lines stay in L1 (a column at a time over all of kc strides through NR·kc floats,
+        // more than L1 holds, and re-fetched every line once per column).
+        constexpr int64_t QB = 8;
+        for (int64_t q0 = 0; q0 < kc; q0 += QB) {
+          const int64_t q1 = min_(kc, q0 + QB);
+          for (int c = 0; c < NR; c++) {
+            if (c < cols) {
+              const float* src = p.b + (j0 + t + c) * p.k + p0;
+              for (int64_t q = q0; q < q1; q++) d[q * NR + c] = src[q];
+            } else {
+              for (int64_t q = q0; q < q1; q++) d[q * NR + c] = 0.f;
+            }
           }
         }
       }
