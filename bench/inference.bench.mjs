@@ -2,7 +2,8 @@
 // Inference against onnxruntime-node in the same run (issue 11, items 3–5), on the PyTorch-trained
 // 784-512-256-10 ReLU reference model and on a 72 %-pruned copy of it:
 //  1. single-request latency: predictOne p50/p99 (trimnet at its default threads and at 1 thread)
-//     vs session.run on one row (ORT at 1 and 2 intra-op threads; its best setting is the peer);
+//     vs session.run on one row (ORT at 1 and 2 intra-op threads; its best setting is the peer),
+//     back to back and with requests 200 µs apart (pool workers asleep when a request comes);
 //  2. what pruning buys: the pruned model's p50 against the unpruned one's, at the default threads;
 //  3. batch throughput: samples/s of forward on 1,024 rows vs session.run on [1024, 784].
 // Both runtimes get the same weights: the ONNX files are trimnet's own export (Gemm + Relu), and
@@ -23,6 +24,7 @@ const opt = (name, dflt) => (argv.includes(`--${name}`) ? Number(argv[argv.index
 const quick = argv.includes('--quick');
 const rounds = opt('rounds', quick ? 2 : 5);
 const reps = opt('reps', quick ? 2000 : 10000);
+const GAP_US = 200; // > the pool's 50 µs spin: workers are asleep when the next request comes
 
 const dist = join(root, 'dist', 'src');
 const { MLP, loadDataset } = await import(join(dist, 'index.js'));
@@ -64,20 +66,28 @@ const pcts = (t) => {
   t.sort();
   return { p50: t[Math.floor(t.length * 0.5)], p99: t[Math.floor(t.length * 0.99)] };
 };
-function latencySync(fn) {
+// gapUs > 0: requests arrive that far apart (busy-waited), long enough for idle pool workers to
+// have gone to sleep: what a service with sparse traffic sees.
+const pause = (us) => {
+  const until = performance.now() + us / 1000;
+  while (performance.now() < until);
+};
+function latencySync(fn, gapUs = 0) {
   for (let i = 0; i < 1000; i++) fn(inputs[i & 255]);
   const t = new Float64Array(reps);
   for (let i = 0; i < reps; i++) {
+    if (gapUs) pause(gapUs);
     const t0 = performance.now();
     fn(inputs[i & 255]);
     t[i] = (performance.now() - t0) * 1000;
   }
   return pcts(t);
 }
-async function latencyAsync(fn) {
+async function latencyAsync(fn, gapUs = 0) {
   for (let i = 0; i < 1000; i++) await fn(inputs[i & 255]);
   const t = new Float64Array(reps);
   for (let i = 0; i < reps; i++) {
+    if (gapUs) pause(gapUs);
     const t0 = performance.now();
     await fn(inputs[i & 255]);
     t[i] = (performance.now() - t0) * 1000;
@@ -109,6 +119,7 @@ for (let round = 0; round < rounds; round++) {
     for (const th of [0, 1]) {
       addon.setThreads(th);
       push(lat, name, th ? 'trimnet, 1 thread' : `trimnet, ${info.threads} threads (default)`, latencySync((v) => m.predictOne(v)));
+      if (!th) push(lat, name, `trimnet, ${info.threads} threads, one request every ${GAP_US} µs`, latencySync((v) => m.predictOne(v), GAP_US));
       push(thr, name, th ? 'trimnet, 1 thread' : `trimnet, ${info.threads} threads (default)`, await samplesPerSec(async () => m.forward(batch)));
     }
     addon.setThreads(0);
@@ -116,6 +127,7 @@ for (let round = 0; round < rounds; round++) {
       const s = sessions[`${name} ${th}`];
       const label = `onnxruntime-node ${ort.env.versions?.common ?? ''}, ${th} intra-op thread${th > 1 ? 's' : ''}`;
       push(lat, name, label, await latencyAsync((v) => s.run({ x: new ort.Tensor('float32', v, [1, 784]) })));
+      push(lat, name, `${label}, one request every ${GAP_US} µs`, await latencyAsync((v) => s.run({ x: new ort.Tensor('float32', v, [1, 784]) }), GAP_US));
       const xb = new ort.Tensor('float32', batch.data, [1024, 784]);
       push(thr, name, label, await samplesPerSec(() => s.run({ x: xb })));
     }
@@ -124,7 +136,7 @@ for (let round = 0; round < rounds; round++) {
 }
 
 const median = (a) => [...a].sort((x, y) => x - y)[a.length >> 1];
-const isOrt = (r) => r.startsWith('onnxruntime');
+const isOrt = (r) => r.startsWith('onnxruntime') && !r.includes('one request every');
 const body = [];
 const summary = {};
 for (const name of Object.keys(models)) {

@@ -107,6 +107,20 @@ describe.runIf(onCpu)('forwardOne: one native call for the whole net', () => {
   });
 });
 
+describe('forward keeps its hidden buffers, never its results', () => {
+  it('a second forward leaves the first one\'s logits alone, for any batch size', () => {
+    const m = MLP.create({ sizes: [9, 33, 17, 4], seed: 9 });
+    const x1 = new Tensor(rand(5 * 9, 1), [5, 9]);
+    const x2 = new Tensor(rand(300 * 9, 2), [300, 9]);
+    const first = m.forward(x1);
+    const copy = Array.from(first.data);
+    const big = m.forward(x2);
+    expect(Array.from(first.data)).toEqual(copy);
+    expect(Array.from(m.forward(x1).data)).toEqual(copy);
+    expect(big.data.buffer).not.toBe(first.data.buffer);
+  });
+});
+
 describe.runIf(onCpu)('gemm AᵀB over a long k (k slices)', () => {
   afterEach(() => addon!.setThreads(0));
   const cases: [number, number, number][] = [[7, 129, 2 * 8192 + 5], [1, 1, 40_000], [65, 64, 20_001], [31, 33, 40_003]];
