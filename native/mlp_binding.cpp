@@ -58,13 +58,20 @@ Napi::Array arrayArg(const Napi::CallbackInfo& info, size_t i, const char* name,
   return a;
 }
 
-// The data of a plan's array as it is now, checked against the length the layer needs.
-const float* liveData(Napi::Env env, const Napi::Reference<Napi::TypedArray>& ref, int64_t need, const char* what, int l) {
-  Napi::TypedArray arr = ref.Value();
-  if (static_cast<int64_t>(arr.ElementLength()) < need)
+// The data of a plan's array as it is now, checked against the length the layer needs (two
+// Node-API calls: this runs for every array on every request).
+const float* liveData(napi_env env, const Napi::Reference<Napi::TypedArray>& ref, int64_t need, const char* what, int l) {
+  napi_value v;
+  napi_typedarray_type type;
+  size_t length = 0;
+  void* data = nullptr;
+  if (napi_get_reference_value(env, ref, &v) != napi_ok || v == nullptr ||
+      napi_get_typedarray_info(env, v, &type, &length, &data, nullptr, nullptr) != napi_ok)
+    throw Napi::Error::New(env, std::string("layer ") + std::to_string(l) + "'s " + what + " is gone");
+  if (static_cast<int64_t>(length) < need || (need > 0 && data == nullptr))
     throw Napi::RangeError::New(env, std::string("layer ") + std::to_string(l) + "'s " + what +
                                          " has shrunk or been detached since the plan was made");
-  return reinterpret_cast<const float*>(static_cast<const uint8_t*>(arr.ArrayBuffer().Data()) + arr.ByteOffset());
+  return static_cast<const float*>(data);
 }
 
 }  // namespace
