@@ -170,5 +170,5 @@ if (!process.argv.includes('--skip-scale')) {
       mdTable(['task', 'trimnet', 'numpy/scipy', 'trimnet / peer', 'trimnet GFLOP/s', 'check'], rows) +
       `\n\nBoth sides compute the same thing on the same .npy data (rows unit length; K ~ N(0,1), Q = K + N(0,1)): r(K_j) = mean of the 10 largest cosines over Q, then each query's 10 best keys by cos − r/2 (CSLS ranking), in row blocks so the N×N score matrix never exists. numpy: 1024-row blocks, np.partition / argpartition; trimnet: blocks of ≤ 16 Mi floats on the backend GEMM (src/align/neighbors.ts), top-k by insertion. One round each at full size (they take minutes); the Procrustes fit is the round with the median ratio of alternating rounds. The machine is shared with other jobs: ratios are what to read.`,
   );
-  console.log('written bench/results/align-vectors-scale.md');
+  console.log(`written bench/results/${procrustesOnly ? 'align-vectors-procrustes' : 'align-vectors-scale'}.md`);
 }
