@@ -73,17 +73,8 @@
 namespace trimnet {
 namespace svd_detail {
 
-// m >= n. A (m×n) is overwritten. U: m×(full ? m : n), V: n×n.
-void svd_tall(float* A, int64_t m, int64_t n, bool full, float* U, float* S, float* V) {
-  const int64_t pu = full ? m : n;
-  const int nthreads = std::max(1, num_threads());
-  std::fill(U, U + m * pu, 0.f);
-  if (n == 0) {
-    for (int64_t i = 0; i < pu && i < m; i++) U[i * pu + i] = 1.f;
-    return;
-  }
-  Bidiag B;
-  bidiagonalize(A, m, n, B, nthreads);
+// Step 2 by QR (and step 4): B = Ub Σ Vbᵀ into U (n rows of m×pu) and V (n×n), S sorted.
+void bidiagonal_svd_qr(Bidiag& B, int64_t n, int64_t pu, int nthreads, float* U, float* S, float* V) {
   // Leading dimension: a multiple of the slab width, but never of 64 doubles (a power-of-two row
   // stride maps every row of a slab to the same L1 sets: 10x slower at n = 1024).
   int64_t ld = (n + ROT_SLAB - 1) / ROT_SLAB * ROT_SLAB;
@@ -115,6 +106,36 @@ void svd_tall(float* A, int64_t m, int64_t n, bool full, float* U, float* S, flo
         U[i * pu + r0 + q] = float(Ut[perm[r0 + q] * ld + i]);
         V[i * n + r0 + q] = float(Vt[perm[r0 + q] * ld + i]);
       }
+  }
+}
+
+// m >= n. A (m×n) is overwritten. U: m×(full ? m : n), V: n×n.
+void svd_tall(float* A, int64_t m, int64_t n, bool full, float* U, float* S, float* V) {
+  const int64_t pu = full ? m : n;
+  const int nthreads = std::max(1, num_threads());
+  std::fill(U, U + m * pu, 0.f);
+  if (n == 0) {
+    for (int64_t i = 0; i < pu && i < m; i++) U[i * pu + i] = 1.f;
+    return;
+  }
+  Bidiag B;
+  bidiagonalize(A, m, n, B, nthreads);
+  if (n >= DC_MIN_N && !g_force_bdqr) {
+    // Divide and conquer (bidiag_dc.cpp): float vectors, sorted here.
+    std::vector<float> Ub(n * n), Vb(n * n);
+    std::vector<double> sigma;
+    bidiagonal_dc(B.d, B.e, n, Ub.data(), Vb.data(), sigma);
+    std::vector<int64_t> perm(n);
+    std::iota(perm.begin(), perm.end(), 0);
+    std::stable_sort(perm.begin(), perm.end(), [&](int64_t a, int64_t b) { return sigma[a] > sigma[b]; });
+    for (int64_t r = 0; r < n; r++) S[r] = float(sigma[perm[r]]);
+    for (int64_t i = 0; i < n; i++)
+      for (int64_t r = 0; r < n; r++) {
+        U[i * pu + r] = Ub[i * n + perm[r]];
+        V[i * n + r] = Vb[i * n + perm[r]];
+      }
+  } else {
+    bidiagonal_svd_qr(B, n, pu, nthreads, U, S, V);
   }
   for (int64_t i = n; i < pu; i++) U[i * pu + i] = 1.f;
   // U = H_0 … H_{n−1} U;  V = G_0 … G_{n−2} V.
