@@ -40,8 +40,10 @@
 //
 // Cost: the GEMMs, about (8/3)·n³ flops in all for U and V if nothing deflates (less when much
 // does), against ~6n³ rotation flops for QR; the secular equations are O(K²) per merge.
+#include <atomic>
 #include <cmath>
 #include <limits>
+#include <memory>
 #include <numeric>
 #include <vector>
 
@@ -63,6 +65,9 @@ struct DcState {
   float* U;  // n×n row-major; a node's U is the block [r0, r0+N)², its V the block [r0, r0+N+sqre)²
   float* V;
   int64_t n;
+  // The merges' float work arrays, allocated once at the top merge's size (fresh pages for every
+  // merge cost more than the merges' loops: page faults were a quarter of the time at n = 1024).
+  std::unique_ptr<float[]> uht, vht, a, bt, c, defl;
 };
 
 // A leaf: QR on the node (made square first when sqre = 1).
@@ -123,50 +128,157 @@ inline double delta_sq(const double* d, int64_t i, const Root& r) {
   return ((d[i] - dor) - r.mu) * (d[i] + dor + r.mu);
 }
 
+// ---- the O(K) loops of the secular equation, compiled per ISA (8 lanes of partial sums) -------
+
+// Σ_{i in [i0, i1)} z_i²/Δ_i and Σ (z_i/Δ_i)², Δ_i = ((d_i − dor) − mu)(d_i + dor + mu).
+TRIMNET_INLINE void secular_sums_body(const double* d, const double* z, int64_t i0, int64_t i1, double dor, double mu,
+                                      double* sum, double* dsum) {
+  double s[8] = {0}, ds[8] = {0};
+  int64_t i = i0;
+  for (; i + 8 <= i1; i += 8)
+    for (int q = 0; q < 8; q++) {
+      const double t = z[i + q] / (((d[i + q] - dor) - mu) * (d[i + q] + dor + mu));
+      s[q] += z[i + q] * t;
+      ds[q] += t * t;
+    }
+  double a = 0, b = 0;
+  for (; i < i1; i++) {
+    const double t = z[i] / (((d[i] - dor) - mu) * (d[i] + dor + mu));
+    a += z[i] * t;
+    b += t * t;
+  }
+  for (int q = 0; q < 8; q++) a += s[q], b += ds[q];
+  *sum = a;
+  *dsum = b;
+}
+
+// prod[i] *= |Δ_i(σ) / (d_i² − dk²)| for i in [i0, i1) (one factor of ẑ_i², see solve_arrowhead).
+TRIMNET_INLINE void zhat_factor_body(const double* d, double* prod, int64_t i0, int64_t i1, double dor, double mu,
+                                     double dk) {
+  for (int64_t i = i0; i < i1; i++)
+    prod[i] *= std::fabs((((d[i] - dor) - mu) * (d[i] + dor + mu)) / ((d[i] - dk) * (d[i] + dk)));
+}
+
+// The vectors of one root: v_i = ẑ_i/Δ_i, u_0 = −1, u_i = d_i v_i, both normalised, as float.
+TRIMNET_INLINE void root_vectors_body(const double* d, const double* zh, int64_t K, double dor, double mu, double* tmp,
+                                      float* u, float* v) {
+  double nv[8] = {0}, nu[8] = {0};
+  int64_t i = 0;
+  for (; i + 8 <= K; i += 8)
+    for (int q = 0; q < 8; q++) {
+      const double t = zh[i + q] / (((d[i + q] - dor) - mu) * (d[i + q] + dor + mu));
+      tmp[i + q] = t;
+      nv[q] += t * t;
+      nu[q] += (d[i + q] * t) * (d[i + q] * t);
+    }
+  double a = 0, b = 0;
+  for (; i < K; i++) {
+    const double t = zh[i] / (((d[i] - dor) - mu) * (d[i] + dor + mu));
+    tmp[i] = t;
+    a += t * t;
+    b += (d[i] * t) * (d[i] * t);
+  }
+  for (int q = 0; q < 8; q++) a += nv[q], b += nu[q];
+  b += 1 - (d[0] * tmp[0]) * (d[0] * tmp[0]);  // u_0 = −1 (d_0 = 0)
+  const double sv = 1 / std::sqrt(a), su = 1 / std::sqrt(b);
+  for (int64_t k = 0; k < K; k++) {
+    v[k] = float(tmp[k] * sv);
+    u[k] = float(d[k] * tmp[k] * su);
+  }
+  u[0] = float(-su);
+}
+
+#ifdef TRIMNET_X86_DISPATCH
+TRIMNET_TARGET_AVX2 void secular_sums_avx2(const double* d, const double* z, int64_t i0, int64_t i1, double dor, double mu,
+                                           double* sum, double* dsum) {
+  secular_sums_body(d, z, i0, i1, dor, mu, sum, dsum);
+}
+TRIMNET_TARGET_AVX512 void secular_sums_avx512(const double* d, const double* z, int64_t i0, int64_t i1, double dor,
+                                               double mu, double* sum, double* dsum) {
+  secular_sums_body(d, z, i0, i1, dor, mu, sum, dsum);
+}
+TRIMNET_TARGET_AVX2 void zhat_factor_avx2(const double* d, double* prod, int64_t i0, int64_t i1, double dor, double mu,
+                                          double dk) {
+  zhat_factor_body(d, prod, i0, i1, dor, mu, dk);
+}
+TRIMNET_TARGET_AVX512 void zhat_factor_avx512(const double* d, double* prod, int64_t i0, int64_t i1, double dor, double mu,
+                                              double dk) {
+  zhat_factor_body(d, prod, i0, i1, dor, mu, dk);
+}
+TRIMNET_TARGET_AVX2 void root_vectors_avx2(const double* d, const double* zh, int64_t K, double dor, double mu, double* tmp,
+                                           float* u, float* v) {
+  root_vectors_body(d, zh, K, dor, mu, tmp, u, v);
+}
+TRIMNET_TARGET_AVX512 void root_vectors_avx512(const double* d, const double* zh, int64_t K, double dor, double mu,
+                                               double* tmp, float* u, float* v) {
+  root_vectors_body(d, zh, K, dor, mu, tmp, u, v);
+}
+#endif
+
+void secular_sums(const double* d, const double* z, int64_t i0, int64_t i1, double dor, double mu, double* sum,
+                  double* dsum) {
+#ifdef TRIMNET_X86_DISPATCH
+  switch (cpu_isa()) {
+    case Isa::avx512: return secular_sums_avx512(d, z, i0, i1, dor, mu, sum, dsum);
+    case Isa::avx2: return secular_sums_avx2(d, z, i0, i1, dor, mu, sum, dsum);
+    default: break;
+  }
+#endif
+  secular_sums_body(d, z, i0, i1, dor, mu, sum, dsum);
+}
+
+void zhat_factor(const double* d, double* prod, int64_t i0, int64_t i1, double dor, double mu, double dk) {
+#ifdef TRIMNET_X86_DISPATCH
+  switch (cpu_isa()) {
+    case Isa::avx512: return zhat_factor_avx512(d, prod, i0, i1, dor, mu, dk);
+    case Isa::avx2: return zhat_factor_avx2(d, prod, i0, i1, dor, mu, dk);
+    default: break;
+  }
+#endif
+  zhat_factor_body(d, prod, i0, i1, dor, mu, dk);
+}
+
+void root_vectors(const double* d, const double* zh, int64_t K, double dor, double mu, double* tmp, float* u, float* v) {
+#ifdef TRIMNET_X86_DISPATCH
+  switch (cpu_isa()) {
+    case Isa::avx512: return root_vectors_avx512(d, zh, K, dor, mu, tmp, u, v);
+    case Isa::avx2: return root_vectors_avx2(d, zh, K, dor, mu, tmp, u, v);
+    default: break;
+  }
+#endif
+  root_vectors_body(d, zh, K, dor, mu, tmp, u, v);
+}
+
 // Root j of 1 + Σ z_i²/(d_i² − σ²) = 0 (d ascending, d[0] = 0, K >= 2, z_i ≠ 0): the one in
 // (d_j, d_{j+1}), or above d_{K−1} for j = K−1 (below sqrt(d_{K−1}² + ‖z‖²)).
 Root secular_root(const double* d, const double* z, int64_t K, int64_t j, double znorm2) {
   constexpr double eps = std::numeric_limits<double>::epsilon();
-  Root r;
-  double lo, hi;  // bracket for mu
   // The model's two poles p < q: the interval's ends, or the top two for the last root.
   const int64_t p = j < K - 1 ? j : K - 2, q = p + 1;
+  // Start at the interval's midpoint in σ² (origin d_j), or halfway to the bound for the last
+  // root. The first evaluation also picks the origin: f increases in σ² on the interval, so
+  // f(midpoint) > 0 means the root lies in the lower half (origin d_j), else the upper (d_{j+1}).
+  Root r{j, 0.0};
+  double lo = 0, hi;  // bracket for mu
   if (j < K - 1) {
-    // Origin: the nearer end. f increases in σ² on the interval, so f(midpoint) > 0 means the
-    // root lies in the lower half.
     const double mid2 = 0.5 * (d[j + 1] - d[j]) * (d[j + 1] + d[j]);  // σ_mid² − d_j²
-    double f = 1;
-    for (int64_t i = 0; i < K; i++) f += z[i] * z[i] / ((d[i] - d[j]) * (d[i] + d[j]) - mid2);
-    const double smid = std::sqrt(d[j] * d[j] + mid2);
-    if (f > 0) {
-      r.origin = j;
-      lo = 0;
-      hi = smid - d[j];
-    } else {
-      r.origin = j + 1;
-      lo = smid - d[j + 1];
-      hi = 0;
-    }
+    hi = std::sqrt(d[j] * d[j] + mid2) - d[j];
   } else {
-    r.origin = K - 1;
-    lo = 0;
     hi = std::sqrt(d[K - 1] * d[K - 1] + znorm2) - d[K - 1];
   }
-  r.mu = 0.5 * (lo + hi);
+  r.mu = j < K - 1 ? hi : 0.5 * hi;
   for (int it = 0; it < 400; it++) {
     const double sigma = d[r.origin] + r.mu;
-    double psi = 0, dpsi = 0, phi = 0, dphi = 0;
-    for (int64_t i = 0; i <= p; i++) {
-      const double t = z[i] / delta_sq(d, i, r);
-      psi += z[i] * t;
-      dpsi += t * t;
-    }
-    for (int64_t i = q; i < K; i++) {
-      const double t = z[i] / delta_sq(d, i, r);
-      phi += z[i] * t;
-      dphi += t * t;
-    }
+    double psi, dpsi, phi, dphi;
+    secular_sums(d, z, 0, p + 1, d[r.origin], r.mu, &psi, &dpsi);
+    secular_sums(d, z, q, K, d[r.origin], r.mu, &phi, &dphi);
     const double w = 1 + psi + phi;
+    if (it == 0 && j < K - 1 && w <= 0) {  // root in the upper half: origin d_{j+1}, same point
+      r.origin = j + 1;
+      r.mu = sigma - d[j + 1];
+      lo = r.mu;
+      hi = 0;
+    }
     if (std::fabs(w) <= 8 * eps * (1 + std::fabs(psi) + std::fabs(phi))) break;
     // f is increasing in σ: w < 0 means the root is above.
     if (w < 0)
@@ -213,130 +325,96 @@ Root secular_root(const double* d, const double* z, int64_t K, int64_t j, double
   return r;
 }
 
-// Step 2–3 of a merge for the K undeflated columns (d ascending, d[0] = 0): σ, Û (K×K: row i
-// ↔ d_i, column j ↔ σ_j) and V̂, as float for the GEMMs.
-void solve_arrowhead(const std::vector<double>& d, const std::vector<double>& z, std::vector<double>& sigma,
-                     std::vector<float>& Uh, std::vector<float>& Vh) {
+// Steps 2–3 of a merge for the K undeflated columns (d ascending, d[0] = 0): σ, and Ûᵀ, V̂ᵀ
+// (K×K, row j the vectors of σ_j, entry i ↔ d_i) as float for the GEMMs.
+void solve_arrowhead(const std::vector<double>& d, const std::vector<double>& z, std::vector<double>& sigma, float* UhT,
+                     float* VhT) {
   const int64_t K = int64_t(d.size());
   sigma.assign(K, 0.0);
-  Uh.assign(size_t(K * K), 0.f);
-  Vh.assign(size_t(K * K), 0.f);
   if (K == 1) {  // M = [z0]
     sigma[0] = std::fabs(z[0]);
-    Uh[0] = 1;
-    Vh[0] = z[0] < 0 ? -1.f : 1.f;
+    UhT[0] = 1;
+    VhT[0] = z[0] < 0 ? -1.f : 1.f;
     return;
   }
   double znorm2 = 0;
   for (double v : z) znorm2 += v * v;
   std::vector<Root> roots(K);
-  const int64_t chunk = 64;
-  for_chunks(int((K + chunk - 1) / chunk), [&](int c) {
+  const int64_t chunk = 32;
+  const int nchunks = int((K + chunk - 1) / chunk);
+  // The O(K²) loops: chunks of 32 roots (or entries) taken by the threads from a shared counter;
+  // small merges run on the caller alone (waking the pool costs more than they do).
+  const int team = K >= 192 ? std::max(1, num_threads()) : 1;
+  auto chunks = [&](auto&& fn) {
+    std::atomic<int> next{0};
+    for_chunks(std::min(team, nchunks), [&](int) {
+      for (int c; (c = next.fetch_add(1)) < nchunks;) fn(c);
+    });
+  };
+  chunks([&](int c) {
     for (int64_t j = c * chunk; j < std::min(K, (c + 1) * chunk); j++) roots[j] = secular_root(d.data(), z.data(), K, j, znorm2);
   });
   for (int64_t j = 0; j < K; j++) sigma[j] = d[roots[j].origin] + roots[j].mu;
-  // ẑ (Gu–Eisenstat).
+  // ẑ_i² = |Δ_i(σ_{K−1})| Π_{k<i} |Δ_i(σ_k)/(d_i² − d_k²)| Π_{i<=k<K−1} |Δ_i(σ_k)/(d_i² − d_{k+1}²)|;
+  // every factor after the first is below 1 (interlacing), so the products cannot overflow.
+  // Computed a chunk of i at a time, over k (the inner loop over i vectorises).
   std::vector<double> zh(K);
-  for_chunks(int((K + chunk - 1) / chunk), [&](int c) {
-    for (int64_t i = c * chunk; i < std::min(K, (c + 1) * chunk); i++) {
-      double prod = std::fabs(delta_sq(d.data(), i, roots[K - 1]));
-      for (int64_t k = 0; k < i; k++) prod *= std::fabs(delta_sq(d.data(), i, roots[k]) / ((d[i] - d[k]) * (d[i] + d[k])));
-      for (int64_t k = i; k < K - 1; k++)
-        prod *= std::fabs(delta_sq(d.data(), i, roots[k]) / ((d[k + 1] - d[i]) * (d[k + 1] + d[i])));
-      zh[i] = std::copysign(std::sqrt(prod), z[i]);
+  chunks([&](int c) {
+    const int64_t i0 = c * chunk, i1 = std::min(K, (c + 1) * chunk);
+    for (int64_t i = i0; i < i1; i++) zh[i] = std::fabs(delta_sq(d.data(), i, roots[K - 1]));
+    for (int64_t k = 0; k < K - 1; k++) {
+      const double dor = d[roots[k].origin], mu = roots[k].mu;
+      // i > k: the factor with d_k; i <= k: with d_{k+1}.
+      const int64_t split = std::clamp(k + 1, i0, i1);
+      zhat_factor(d.data(), zh.data(), split, i1, dor, mu, d[k]);
+      zhat_factor(d.data(), zh.data(), i0, split, dor, mu, d[k + 1]);
     }
+    for (int64_t i = i0; i < i1; i++) zh[i] = std::copysign(std::sqrt(zh[i]), z[i]);
   });
-  // Vectors, column j of Û and V̂ for root j.
-  for_chunks(int((K + chunk - 1) / chunk), [&](int c) {
-    std::vector<double> v(K), u(K);
-    for (int64_t j = c * chunk; j < std::min(K, (c + 1) * chunk); j++) {
-      double nv = 0, nu = 0;
-      for (int64_t i = 0; i < K; i++) {
-        v[i] = zh[i] / delta_sq(d.data(), i, roots[j]);
-        u[i] = i == 0 ? -1.0 : d[i] * v[i];
-        nv += v[i] * v[i];
-        nu += u[i] * u[i];
-      }
-      nv = 1 / std::sqrt(nv);
-      nu = 1 / std::sqrt(nu);
-      for (int64_t i = 0; i < K; i++) {
-        Vh[i * K + j] = float(v[i] * nv);
-        Uh[i * K + j] = float(u[i] * nu);
-      }
-    }
+  chunks([&](int c) {
+    std::vector<double> tmp(K);
+    for (int64_t j = c * chunk; j < std::min(K, (c + 1) * chunk); j++)
+      root_vectors(d.data(), zh.data(), K, d[roots[j].origin], roots[j].mu, tmp.data(), UhT + j * K, VhT + j * K);
   });
-}
-
-// out (rows × K, row-major) = Σ over the listed columns c of col[c][row0 .. row0+rows) ⊗ H[row of c, :].
-void gemm_columns(const std::vector<float>& cols, int64_t len, int64_t row0, int64_t rows, const std::vector<int64_t>& which,
-                  const std::vector<int64_t>& hrow, const std::vector<float>& H, int64_t K, std::vector<float>& out) {
-  out.assign(size_t(rows * K), 0.f);
-  const int64_t kk = int64_t(which.size());
-  if (kk == 0 || rows == 0) return;
-  std::vector<float> a(size_t(kk * rows)), b(size_t(kk * K));
-  for (int64_t t = 0; t < kk; t++) {
-    std::copy_n(cols.data() + which[t] * len + row0, rows, a.data() + t * rows);
-    std::copy_n(H.data() + hrow[t] * K, K, b.data() + t * K);
-  }
-  GemmParams g;
-  g.m = rows;
-  g.n = K;
-  g.k = kk;
-  g.a = a.data();
-  g.trans_a = true;
-  g.b = b.data();
-  g.c = out.data();
-  gemm(g);
 }
 
 // Merges the children of node (r0, N, sqre) split at row nl (their results in st) into its result.
+// The node's blocks of st.U and st.V hold the children's blocks on their diagonals (zeros
+// elsewhere), so the merge's columns are those blocks' columns: arrowhead column c is block
+// column lc(c) = nl for c = 0 (U: e_nl, set here; V: the left null vector), c − 1 for the left
+// child's (1 … nl), c for the right child's (nl+1 … N−1) and, with sqre, V's column N (the right
+// child's null vector).
 void merge(DcState& st, int64_t r0, int64_t N, int64_t nl, int sqre) {
-  const int64_t M = N + sqre, n = st.n;
+  const int64_t M = N + sqre, n = st.n, o = nl + 1;
   const double alpha = st.d[r0 + nl], beta = st.e[r0 + nl];
-  // Columns as the children left them, in the parent's rows (column-major work copies):
-  //   U: 0 = e_nl, 1..nl = U1's, nl+1..N−1 = U2's;   V: 0 = V1's null column, then V1's, V2's,
-  //   and (sqre) column N = V2's null column. sup*: which row ranges a column touches
-  //   (1: above row nl (V: up to and with row nl), 2: below, 4 (U): row nl).
-  std::vector<float> uc(size_t(N * N), 0.f), vc(size_t(M * M), 0.f);
-  std::vector<int> su(N), sv(M);
+  float* const Ublk = st.U + r0 * n + r0;  // U[r][c] = Ublk[r * n + c]
+  float* const Vblk = st.V + r0 * n + r0;
+  auto lc = [&](int64_t c) { return c == 0 ? nl : c <= nl ? c - 1 : c; };
+  // sup: which row ranges a column touches (1: above row nl (V: to row nl), 2: below, 4: row nl of U).
+  std::vector<int> su(M, 0), sv(M, 0);
   std::vector<double> dv(N, 0.0), z(M, 0.0);
-  auto Ug = [&](int64_t i, int64_t j) { return st.U[(r0 + i) * n + r0 + j]; };
-  auto Vg = [&](int64_t i, int64_t j) { return st.V[(r0 + i) * n + r0 + j]; };
-  uc[0 * N + nl] = 1;
+  Ublk[nl * n + nl] = 1;
   su[0] = 4;
-  for (int64_t r = 0; r <= nl; r++) vc[0 * M + r] = Vg(r, nl);
   sv[0] = 1;
-  for (int64_t i = 0; i < nl; i++) {
-    const int64_t c = 1 + i;
-    for (int64_t r = 0; r < nl; r++) uc[c * N + r] = Ug(r, i);
-    for (int64_t r = 0; r <= nl; r++) vc[c * M + r] = Vg(r, i);
-    su[c] = sv[c] = 1;
-    dv[c] = st.sigma[r0 + i];
+  for (int64_t c = 1; c < N; c++) {
+    su[c] = sv[c] = c <= nl ? 1 : 2;
+    dv[c] = st.sigma[r0 + lc(c)];
   }
-  const int64_t nr = N - nl - 1, o = nl + 1;
-  for (int64_t i = 0; i < nr + sqre; i++) {
-    const int64_t c = o + i;
-    if (i < nr) {
-      for (int64_t r = 0; r < nr; r++) uc[c * N + o + r] = Ug(o + r, o + i);
-      su[c] = 2;
-      dv[c] = st.sigma[r0 + o + i];
-    }
-    for (int64_t r = 0; r < nr + sqre; r++) vc[c * M + o + r] = Vg(o + r, o + i);
-    sv[c] = 2;
-  }
-  // z_c = (row nl of B) · v_c.
-  for (int64_t c = 0; c < M; c++) z[c] = alpha * vc[c * M + nl] + (o < M ? beta * vc[c * M + o] : 0.0);
-  auto rotate = [](float* x, float* y, int64_t len, double c, double s) {  // x' = c x + s y, y' = c y − s x
-    for (int64_t r = 0; r < len; r++) {
-      const double a = x[r], b = y[r];
-      x[r] = float(c * a + s * b);
-      y[r] = float(c * b - s * a);
+  if (sqre) sv[N] = 2;
+  // z_c = (row nl of B) · v_c = α V[nl][lc(c)] + β V[nl+1][lc(c)].
+  for (int64_t c = 0; c < M; c++) z[c] = alpha * Vblk[nl * n + lc(c)] + beta * Vblk[o * n + lc(c)];
+  // Columns x, y of a block: x' = c x + s y, y' = c y − s x.
+  auto rotate = [n](float* blk, int64_t rows, int64_t x, int64_t y, double c, double s) {
+    for (int64_t r = 0; r < rows; r++) {
+      const double a = blk[r * n + x], b = blk[r * n + y];
+      blk[r * n + x] = float(c * a + s * b);
+      blk[r * n + y] = float(c * b - s * a);
     }
   };
   if (sqre) {  // all of the two null columns' z into column 0; column N is then the null vector
     const double h = std::hypot(z[0], z[N]);
     if (h > 0) {
-      rotate(vc.data(), vc.data() + N * M, M, z[0] / h, z[N] / h);
+      rotate(Vblk, M, lc(0), lc(N), z[0] / h, z[N] / h);
       z[0] = h;
       z[N] = 0;
     }
@@ -362,8 +440,8 @@ void merge(DcState& st, int64_t r0, int64_t N, int64_t nl, int sqre) {
     if (prev != 0 && dv[c] - dv[prev] <= tol) {
       // Rotate columns prev and c so that z[prev] = 0: c' = (z_c c + z_prev prev)/h.
       const double h = std::hypot(z[c], z[prev]), cs = z[c] / h, sn = -z[prev] / h;
-      rotate(uc.data() + prev * N, uc.data() + c * N, N, cs, sn);
-      rotate(vc.data() + prev * M, vc.data() + c * M, M, cs, sn);
+      rotate(Ublk, N, lc(prev), lc(c), cs, sn);
+      rotate(Vblk, M, lc(prev), lc(c), cs, sn);
       z[c] = h;
       z[prev] = 0;
       su[c] = su[prev] = su[c] | su[prev];
@@ -379,47 +457,72 @@ void merge(DcState& st, int64_t r0, int64_t N, int64_t nl, int sqre) {
     dk[i] = dv[kept[i]];
     zk[i] = z[kept[i]];
   }
-  dk[0] = 0;
   if (K > 1 && dk[1] <= 0.5 * tol) dk[1] = 0.5 * tol;  // keep the first pole apart from d_0 = 0
 
   // 2–3. The secular equation and Û, V̂.
   std::vector<double> sig;
-  std::vector<float> Uh, Vh;
-  solve_arrowhead(dk, zk, sig, Uh, Vh);
+  float* const UhT = st.uht.get();
+  float* const VhT = st.vht.get();
+  solve_arrowhead(dk, zk, sig, UhT, VhT);
 
-  // 4. The parent's columns: K from the merge, then the deflated ones (and V's null column).
-  auto place = [&](float* G, int64_t row0, const std::vector<float>& part, int64_t rows) {
-    for (int64_t r = 0; r < rows; r++) std::copy_n(part.data() + r * K, K, G + (r0 + row0 + r) * n + r0);
-  };
-  std::vector<float> part;
+  // 4. The new block: K columns Uc Û, then the deflated columns as they are and (V, sqre) the
+  // null vector. One GEMM over the rows above row nl and one over those below, each with only
+  // the columns that touch them; each writes back only its own rows, which the other does not
+  // read, so the block is updated in place (the deflated columns saved first).
+  const int64_t nd = int64_t(deflated.size());
   for (int side = 0; side < 2; side++) {
     const bool isU = side == 0;
-    const std::vector<float>& cols = isU ? uc : vc;
+    float* const blk = isU ? Ublk : Vblk;
     const std::vector<int>& sup = isU ? su : sv;
-    const std::vector<float>& H = isU ? Uh : Vh;
-    const int64_t len = isU ? N : M;
-    float* G = isU ? st.U : st.V;
-    const int64_t top_rows = isU ? nl : nl + 1;
-    std::vector<int64_t> wt, ht, wb, hb;
-    for (int64_t i = 0; i < K; i++) {
-      if (sup[kept[i]] & 1) wt.push_back(kept[i]), ht.push_back(i);
-      if (sup[kept[i]] & 2) wb.push_back(kept[i]), hb.push_back(i);
+    const float* const HT = isU ? UhT : VhT;
+    const int64_t len = isU ? N : M, top = isU ? nl : nl + 1;
+    const int64_t nkeep = nd + (!isU && sqre ? 1 : 0);  // the columns kept as they are
+    float* const D = st.defl.get();
+    for (int64_t r = 0; r < len; r++) {
+      const float* brow = blk + r * n;
+      for (int64_t t = 0; t < nd; t++) D[r * nkeep + t] = brow[lc(deflated[t])];
+      if (nkeep > nd) D[r * nkeep + nd] = brow[lc(N)];
     }
-    gemm_columns(cols, len, 0, top_rows, wt, ht, H, K, part);
-    place(G, 0, part, top_rows);
-    gemm_columns(cols, len, o, len - o, wb, hb, H, K, part);
-    place(G, o, part, len - o);
-    if (isU) {  // row nl: only column 0 (never rotated) touches it
-      float* row = G + (r0 + nl) * n + r0;
-      for (int64_t j = 0; j < K; j++) row[j] = Uh[j];
+    for (int part = 0; part < 2; part++) {
+      const int64_t row0 = part == 0 ? 0 : o, rows = part == 0 ? top : len - o;
+      std::vector<int64_t> cols, hrow;
+      for (int64_t i = 0; i < K; i++)
+        if (sup[kept[i]] & (part == 0 ? 1 : 2)) cols.push_back(lc(kept[i])), hrow.push_back(i);
+      const int64_t kk = int64_t(cols.size());
+      float* const c = st.c.get();
+      if (kk == 0) {
+        std::fill(c, c + rows * K, 0.f);
+      } else {
+        float* const a = st.a.get();
+        float* const bt = st.bt.get();
+        for (int64_t r = 0; r < rows; r++)
+          for (int64_t t = 0; t < kk; t++) a[r * kk + t] = blk[(row0 + r) * n + cols[t]];
+        for (int64_t j = 0; j < K; j++)
+          for (int64_t t = 0; t < kk; t++) bt[j * kk + t] = HT[j * K + hrow[t]];
+        GemmParams g;
+        g.m = rows;
+        g.n = K;
+        g.k = kk;
+        g.a = a;
+        g.b = bt;
+        g.trans_b = true;
+        g.c = c;
+        gemm(g);
+      }
+      for (int64_t r = 0; r < rows; r++) {
+        float* brow = blk + (row0 + r) * n;
+        std::copy_n(c + r * K, K, brow);
+        std::copy_n(D + (row0 + r) * nkeep, nkeep, brow + K);
+      }
     }
-    for (int64_t t = 0; t < int64_t(deflated.size()); t++)
-      for (int64_t r = 0; r < len; r++) G[(r0 + r) * n + r0 + K + t] = cols[deflated[t] * len + r];
-    if (!isU && sqre)
-      for (int64_t r = 0; r < M; r++) G[(r0 + r) * n + r0 + N] = vc[N * M + r];
+    if (isU) {  // row nl: only column 0 (e_nl, never rotated) touches it
+      float* brow = blk + nl * n;
+      for (int64_t j = 0; j < K; j++) brow[j] = HT[j * K + 0];
+      std::copy_n(D + nl * nkeep, nkeep, brow + K);
+    }
   }
   for (int64_t j = 0; j < K; j++) st.sigma[r0 + j] = sig[j];
-  for (int64_t t = 0; t < int64_t(deflated.size()); t++) st.sigma[r0 + K + t] = dv[deflated[t]];
+  for (int64_t t = 0; t < nd; t++) st.sigma[r0 + K + t] = dv[deflated[t]];
 }
 
 void solve_node(DcState& st, int64_t r0, int64_t N, int sqre) {
@@ -455,6 +558,13 @@ void bidiagonal_dc(const std::vector<double>& d, const std::vector<double>& e, i
   st.e.assign(n, 0.0);
   for (int64_t i = 0; i < n; i++) st.d[i] = d[i] / scale;
   for (int64_t i = 0; i + 1 < n; i++) st.e[i] = e[i] / scale;
+  const int64_t half = n / 2 + 1;
+  st.uht.reset(new float[n * n]);
+  st.vht.reset(new float[n * n]);
+  st.a.reset(new float[half * n]);
+  st.bt.reset(new float[n * n]);
+  st.c.reset(new float[half * n]);
+  st.defl.reset(new float[n * n]);
   solve_node(st, 0, n, 0);
   sigma = st.sigma;
   for (double& s : sigma) s *= scale;

@@ -24,11 +24,12 @@ inline const bool g_force_level2 = [] {
 }();
 
 // TRIMNET_SVD_BDQR=1 keeps the bidiagonal QR (step 2) at every size instead of divide and conquer
-// above DC_MIN_N (the reference, for comparisons).
-inline const bool g_force_bdqr = [] {
+// from DC_MIN_N (the reference, for comparisons). Read at each call, so a benchmark can
+// alternate the two in one process.
+inline bool force_bdqr() {
   const char* e = std::getenv("TRIMNET_SVD_BDQR");
   return e && e[0] == '1';
-}();
+}
 
 // ---- small vector helpers (written so the compiler vectorises them) --------------------------
 

@@ -62,6 +62,7 @@
 // (0), bidiag.cpp and bidiag_blocked.cpp (1), bidiag_qr.cpp (2), back_transform.cpp (3),
 // common.h (what they share), parallel.h (their threads, on the persistent pool).
 #include <limits>
+#include <memory>
 #include <numeric>
 #include <stdexcept>
 #include <vector>
@@ -120,11 +121,11 @@ void svd_tall(float* A, int64_t m, int64_t n, bool full, float* U, float* S, flo
   }
   Bidiag B;
   bidiagonalize(A, m, n, B, nthreads);
-  if (n >= DC_MIN_N && !g_force_bdqr) {
+  if (n >= DC_MIN_N && !force_bdqr()) {
     // Divide and conquer (bidiag_dc.cpp): float vectors, sorted here.
-    std::vector<float> Ub(n * n), Vb(n * n);
+    std::unique_ptr<float[]> Ub(new float[n * n]), Vb(new float[n * n]);
     std::vector<double> sigma;
-    bidiagonal_dc(B.d, B.e, n, Ub.data(), Vb.data(), sigma);
+    bidiagonal_dc(B.d, B.e, n, Ub.get(), Vb.get(), sigma);
     std::vector<int64_t> perm(n);
     std::iota(perm.begin(), perm.end(), 0);
     std::stable_sort(perm.begin(), perm.end(), [&](int64_t a, int64_t b) { return sigma[a] > sigma[b]; });
