@@ -62,17 +62,25 @@ namespace {
 struct DcState {
   std::vector<double> d, e;  // B (scaled)
   std::vector<double> sigma;  // σ per node position (a node's σ in [r0, r0+N))
-  float* U;  // n×n row-major; a node's U is the block [r0, r0+N)², its V the block [r0, r0+N+sqre)²
+  // n×n, row-major with leading dimensions ldu, ldv; a node's U is the block [r0, r0+N)², its
+  // V the block [r0, r0+N+sqre)².
+  float* U;
   float* V;
-  int64_t n;
-  // The merges' float work arrays, allocated once at the top merge's size (fresh pages for every
-  // merge cost more than the merges' loops: page faults were a quarter of the time at n = 1024).
-  std::unique_ptr<float[]> uht, vht, a, bt, c, defl;
+  int64_t n, ldu, ldv;
+  // The merges' float work arrays, grown as needed and kept for the whole call (fresh pages for
+  // every merge cost more than the merges' loops: page faults were a quarter of the time).
+  std::vector<float> uht, vht, a, bt, c, defl;
 };
+
+// v.data() with at least count elements (grown, never shrunk).
+inline float* room(std::vector<float>& v, int64_t count) {
+  if (int64_t(v.size()) < count) v.resize(size_t(count));
+  return v.data();
+}
 
 // A leaf: QR on the node (made square first when sqre = 1).
 void solve_leaf(DcState& st, int64_t r0, int64_t N, int sqre) {
-  const int64_t M = N + sqre, n = st.n;
+  const int64_t M = N + sqre;
   std::vector<double> d(st.d.begin() + r0, st.d.begin() + r0 + N);
   std::vector<double> e(size_t(std::max<int64_t>(N - 1, 1)), 0.0);
   for (int64_t k = 0; k + 1 < N; k++) e[k] = st.e[r0 + k];
@@ -103,16 +111,16 @@ void solve_leaf(DcState& st, int64_t r0, int64_t N, int sqre) {
   bidiagonal_qr(d, e, ub.p, vb.p, N, ld, 1, 4 * std::numeric_limits<double>::epsilon());
   for (int64_t j = 0; j < N; j++) {
     st.sigma[r0 + j] = d[j];
-    for (int64_t i = 0; i < N; i++) st.U[(r0 + i) * n + r0 + j] = float(ub.p[j * ld + i]);
+    for (int64_t i = 0; i < N; i++) st.U[(r0 + i) * st.ldu + r0 + j] = float(ub.p[j * ld + i]);
   }
   // V = G diag(Vb, 1).
   for (int64_t i = 0; i < M; i++) {
     for (int64_t j = 0; j < N; j++) {
       double acc = 0;
       for (int64_t k = 0; k < N; k++) acc += G[i * M + k] * vb.p[j * ld + k];
-      st.V[(r0 + i) * n + r0 + j] = float(acc);
+      st.V[(r0 + i) * st.ldv + r0 + j] = float(acc);
     }
-    if (sqre) st.V[(r0 + i) * n + r0 + N] = float(G[i * M + N]);
+    if (sqre) st.V[(r0 + i) * st.ldv + r0 + N] = float(G[i * M + N]);
   }
 }
 
@@ -385,15 +393,15 @@ void solve_arrowhead(const std::vector<double>& d, const std::vector<double>& z,
 // child's (1 … nl), c for the right child's (nl+1 … N−1) and, with sqre, V's column N (the right
 // child's null vector).
 void merge(DcState& st, int64_t r0, int64_t N, int64_t nl, int sqre) {
-  const int64_t M = N + sqre, n = st.n, o = nl + 1;
+  const int64_t M = N + sqre, o = nl + 1, ldu = st.ldu, ldv = st.ldv;
   const double alpha = st.d[r0 + nl], beta = st.e[r0 + nl];
-  float* const Ublk = st.U + r0 * n + r0;  // U[r][c] = Ublk[r * n + c]
-  float* const Vblk = st.V + r0 * n + r0;
+  float* const Ublk = st.U + r0 * ldu + r0;  // U[r][c] = Ublk[r * ldu + c]
+  float* const Vblk = st.V + r0 * ldv + r0;
   auto lc = [&](int64_t c) { return c == 0 ? nl : c <= nl ? c - 1 : c; };
   // sup: which row ranges a column touches (1: above row nl (V: to row nl), 2: below, 4: row nl of U).
   std::vector<int> su(M, 0), sv(M, 0);
   std::vector<double> dv(N, 0.0), z(M, 0.0);
-  Ublk[nl * n + nl] = 1;
+  Ublk[nl * ldu + nl] = 1;
   su[0] = 4;
   sv[0] = 1;
   for (int64_t c = 1; c < N; c++) {
@@ -402,9 +410,9 @@ void merge(DcState& st, int64_t r0, int64_t N, int64_t nl, int sqre) {
   }
   if (sqre) sv[N] = 2;
   // z_c = (row nl of B) · v_c = α V[nl][lc(c)] + β V[nl+1][lc(c)].
-  for (int64_t c = 0; c < M; c++) z[c] = alpha * Vblk[nl * n + lc(c)] + beta * Vblk[o * n + lc(c)];
+  for (int64_t c = 0; c < M; c++) z[c] = alpha * Vblk[nl * ldv + lc(c)] + beta * Vblk[o * ldv + lc(c)];
   // Columns x, y of a block: x' = c x + s y, y' = c y − s x.
-  auto rotate = [n](float* blk, int64_t rows, int64_t x, int64_t y, double c, double s) {
+  auto rotate = [](float* blk, int64_t n, int64_t rows, int64_t x, int64_t y, double c, double s) {
     for (int64_t r = 0; r < rows; r++) {
       const double a = blk[r * n + x], b = blk[r * n + y];
       blk[r * n + x] = float(c * a + s * b);
@@ -414,7 +422,7 @@ void merge(DcState& st, int64_t r0, int64_t N, int64_t nl, int sqre) {
   if (sqre) {  // all of the two null columns' z into column 0; column N is then the null vector
     const double h = std::hypot(z[0], z[N]);
     if (h > 0) {
-      rotate(Vblk, M, lc(0), lc(N), z[0] / h, z[N] / h);
+      rotate(Vblk, ldv, M, lc(0), lc(N), z[0] / h, z[N] / h);
       z[0] = h;
       z[N] = 0;
     }
@@ -440,8 +448,8 @@ void merge(DcState& st, int64_t r0, int64_t N, int64_t nl, int sqre) {
     if (prev != 0 && dv[c] - dv[prev] <= tol) {
       // Rotate columns prev and c so that z[prev] = 0: c' = (z_c c + z_prev prev)/h.
       const double h = std::hypot(z[c], z[prev]), cs = z[c] / h, sn = -z[prev] / h;
-      rotate(Ublk, N, lc(prev), lc(c), cs, sn);
-      rotate(Vblk, M, lc(prev), lc(c), cs, sn);
+      rotate(Ublk, ldu, N, lc(prev), lc(c), cs, sn);
+      rotate(Vblk, ldv, M, lc(prev), lc(c), cs, sn);
       z[c] = h;
       z[prev] = 0;
       su[c] = su[prev] = su[c] | su[prev];
@@ -461,8 +469,8 @@ void merge(DcState& st, int64_t r0, int64_t N, int64_t nl, int sqre) {
 
   // 2–3. The secular equation and Û, V̂.
   std::vector<double> sig;
-  float* const UhT = st.uht.get();
-  float* const VhT = st.vht.get();
+  float* const UhT = room(st.uht, K * K);
+  float* const VhT = room(st.vht, K * K);
   solve_arrowhead(dk, zk, sig, UhT, VhT);
 
   // 4. The new block: K columns Uc Û, then the deflated columns as they are and (V, sqre) the
@@ -475,9 +483,9 @@ void merge(DcState& st, int64_t r0, int64_t N, int64_t nl, int sqre) {
     float* const blk = isU ? Ublk : Vblk;
     const std::vector<int>& sup = isU ? su : sv;
     const float* const HT = isU ? UhT : VhT;
-    const int64_t len = isU ? N : M, top = isU ? nl : nl + 1;
+    const int64_t len = isU ? N : M, top = isU ? nl : nl + 1, n = isU ? ldu : ldv;
     const int64_t nkeep = nd + (!isU && sqre ? 1 : 0);  // the columns kept as they are
-    float* const D = st.defl.get();
+    float* const D = room(st.defl, len * nkeep);
     for (int64_t r = 0; r < len; r++) {
       const float* brow = blk + r * n;
       for (int64_t t = 0; t < nd; t++) D[r * nkeep + t] = brow[lc(deflated[t])];
@@ -489,12 +497,12 @@ void merge(DcState& st, int64_t r0, int64_t N, int64_t nl, int sqre) {
       for (int64_t i = 0; i < K; i++)
         if (sup[kept[i]] & (part == 0 ? 1 : 2)) cols.push_back(lc(kept[i])), hrow.push_back(i);
       const int64_t kk = int64_t(cols.size());
-      float* const c = st.c.get();
+      float* const c = room(st.c, rows * K);
       if (kk == 0) {
         std::fill(c, c + rows * K, 0.f);
       } else {
-        float* const a = st.a.get();
-        float* const bt = st.bt.get();
+        float* const a = room(st.a, rows * kk);
+        float* const bt = room(st.bt, K * kk);
         for (int64_t r = 0; r < rows; r++)
           for (int64_t t = 0; t < kk; t++) a[r * kk + t] = blk[(row0 + r) * n + cols[t]];
         for (int64_t j = 0; j < K; j++)
@@ -535,22 +543,26 @@ void solve_node(DcState& st, int64_t r0, int64_t N, int sqre) {
 
 }  // namespace
 
-// B (d, e) = Ub diag(σ) Vbᵀ by divide and conquer. Ub, Vb: n×n row-major float, columns the
-// vectors, in the order of sigma (>= 0, unsorted).
-void bidiagonal_dc(const std::vector<double>& d, const std::vector<double>& e, int64_t n, float* Ub, float* Vb,
-                   std::vector<double>& sigma) {
+// B (d, e) = Ub diag(σ) Vbᵀ by divide and conquer. Ub, Vb: n×n row-major float with leading
+// dimensions ldu, ldv, columns the vectors, in the order of sigma (>= 0, unsorted).
+void bidiagonal_dc(const std::vector<double>& d, const std::vector<double>& e, int64_t n, float* Ub, int64_t ldu,
+                   float* Vb, int64_t ldv, std::vector<double>& sigma) {
   DcState st;
   st.n = n;
   st.U = Ub;
   st.V = Vb;
+  st.ldu = ldu;
+  st.ldv = ldv;
   st.sigma.assign(n, 0.0);
   double scale = 0;
   for (int64_t i = 0; i < n; i++) scale = std::max(scale, std::fabs(d[i]));
   for (int64_t i = 0; i + 1 < n; i++) scale = std::max(scale, std::fabs(e[i]));
-  std::fill(Ub, Ub + n * n, 0.f);
-  std::fill(Vb, Vb + n * n, 0.f);
+  for (int64_t i = 0; i < n; i++) {
+    std::fill(Ub + i * ldu, Ub + i * ldu + n, 0.f);
+    std::fill(Vb + i * ldv, Vb + i * ldv + n, 0.f);
+  }
   if (scale == 0) {  // B = 0
-    for (int64_t i = 0; i < n; i++) Ub[i * n + i] = Vb[i * n + i] = 1;
+    for (int64_t i = 0; i < n; i++) Ub[i * ldu + i] = Vb[i * ldv + i] = 1;
     sigma = st.sigma;
     return;
   }
@@ -558,13 +570,6 @@ void bidiagonal_dc(const std::vector<double>& d, const std::vector<double>& e, i
   st.e.assign(n, 0.0);
   for (int64_t i = 0; i < n; i++) st.d[i] = d[i] / scale;
   for (int64_t i = 0; i + 1 < n; i++) st.e[i] = e[i] / scale;
-  const int64_t half = n / 2 + 1;
-  st.uht.reset(new float[n * n]);
-  st.vht.reset(new float[n * n]);
-  st.a.reset(new float[half * n]);
-  st.bt.reset(new float[n * n]);
-  st.c.reset(new float[half * n]);
-  st.defl.reset(new float[n * n]);
   solve_node(st, 0, n, 0);
   sigma = st.sigma;
   for (double& s : sigma) s *= scale;

@@ -147,11 +147,11 @@ void bidiagonal_qr(std::vector<double>& d, const std::vector<double>& e_in, doub
 bool left_from_right(const std::vector<double>& d0, const std::vector<double>& e0, const std::vector<double>& sigma,
                      const double* Vt, double* Ut, int64_t n, int64_t ld);
 
-// bidiag_dc.cpp: the SVD of B by divide and conquer, for n >= DC_MIN_N. Ub, Vb: n×n float,
-// columns the singular vectors in the order of sigma (unsorted).
+// bidiag_dc.cpp: the SVD of B by divide and conquer, for n >= DC_MIN_N. Ub, Vb: n×n float with
+// leading dimensions ldu, ldv, columns the singular vectors in the order of sigma (unsorted).
 constexpr int64_t DC_MIN_N = 64;
-void bidiagonal_dc(const std::vector<double>& d, const std::vector<double>& e, int64_t n, float* Ub, float* Vb,
-                   std::vector<double>& sigma);
+void bidiagonal_dc(const std::vector<double>& d, const std::vector<double>& e, int64_t n, float* Ub, int64_t ldu,
+                   float* Vb, int64_t ldv, std::vector<double>& sigma);
 
 // back_transform.cpp: X ← R_0 … R_{count−1} X with the reflectors stored in A.
 void apply_reflectors(float* X, int64_t rows, int64_t ldx, int64_t cols, int64_t count, int64_t shift,

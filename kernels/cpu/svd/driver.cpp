@@ -62,7 +62,6 @@
 // (0), bidiag.cpp and bidiag_blocked.cpp (1), bidiag_qr.cpp (2), back_transform.cpp (3),
 // common.h (what they share), parallel.h (their threads, on the persistent pool).
 #include <limits>
-#include <memory>
 #include <numeric>
 #include <stdexcept>
 #include <vector>
@@ -122,18 +121,20 @@ void svd_tall(float* A, int64_t m, int64_t n, bool full, float* U, float* S, flo
   Bidiag B;
   bidiagonalize(A, m, n, B, nthreads);
   if (n >= DC_MIN_N && !force_bdqr()) {
-    // Divide and conquer (bidiag_dc.cpp): float vectors, sorted here.
-    std::unique_ptr<float[]> Ub(new float[n * n]), Vb(new float[n * n]);
+    // Divide and conquer (bidiag_dc.cpp), in the first n rows of U and in V; then the columns
+    // sorted by σ, one row at a time.
     std::vector<double> sigma;
-    bidiagonal_dc(B.d, B.e, n, Ub.get(), Vb.get(), sigma);
+    bidiagonal_dc(B.d, B.e, n, U, pu, V, n, sigma);
     std::vector<int64_t> perm(n);
     std::iota(perm.begin(), perm.end(), 0);
     std::stable_sort(perm.begin(), perm.end(), [&](int64_t a, int64_t b) { return sigma[a] > sigma[b]; });
     for (int64_t r = 0; r < n; r++) S[r] = float(sigma[perm[r]]);
-    for (int64_t i = 0; i < n; i++)
-      for (int64_t r = 0; r < n; r++) {
-        U[i * pu + r] = Ub[i * n + perm[r]];
-        V[i * n + r] = Vb[i * n + perm[r]];
+    std::vector<float> row(n);
+    for (float* X : {U, V})
+      for (int64_t i = 0; i < n; i++) {
+        float* x = X + i * (X == U ? pu : n);
+        for (int64_t r = 0; r < n; r++) row[r] = x[perm[r]];
+        std::copy(row.begin(), row.end(), x);
       }
   } else {
     bidiagonal_svd_qr(B, n, pu, nthreads, U, S, V);
