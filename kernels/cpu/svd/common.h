@@ -23,11 +23,12 @@ inline const bool g_force_level2 = [] {
   return e && e[0] == '1';
 }();
 
-// TRIMNET_SVD_BDQR=1 keeps the bidiagonal QR (step 2) at every size instead of divide and conquer
-// from DC_MIN_N (the reference, for comparisons). Read at each call, so a benchmark can
-// alternate the two in one process.
-inline bool force_bdqr() {
-  const char* e = std::getenv("TRIMNET_SVD_BDQR");
+// Step 2's method: TRIMNET_SVD_BDQR=1 keeps the bidiagonal QR at every size (the reference, for
+// comparisons); TRIMNET_SVD_DC=1 takes divide and conquer at every size (for tests of its small
+// trees); otherwise divide and conquer from DC_MIN_N. Read at each call, so a benchmark or a
+// test can alternate them in one process.
+inline bool env_flag(const char* name) {
+  const char* e = std::getenv(name);
   return e && e[0] == '1';
 }
 

@@ -120,7 +120,8 @@ void svd_tall(float* A, int64_t m, int64_t n, bool full, float* U, float* S, flo
   }
   Bidiag B;
   bidiagonalize(A, m, n, B, nthreads);
-  if (n >= DC_MIN_N && !force_bdqr()) {
+  const bool dc = env_flag("TRIMNET_SVD_DC") || (n >= DC_MIN_N && !env_flag("TRIMNET_SVD_BDQR"));
+  if (dc) {
     // Divide and conquer (bidiag_dc.cpp), in the first n rows of U and in V; then the columns
     // sorted by σ, one row at a time.
     std::vector<double> sigma;
