@@ -69,7 +69,7 @@ struct DcState {
   int64_t n, ldu, ldv;
   // The merges' float work arrays, grown as needed and kept for the whole call (fresh pages for
   // every merge cost more than the merges' loops: page faults were a quarter of the time).
-  std::vector<float> uht, vht, a, bt, c, defl;
+  std::vector<float> a, bt, c, defl;
 };
 
 // v.data() with at least count elements (grown, never shrunk).
@@ -160,40 +160,38 @@ TRIMNET_INLINE void secular_sums_body(const double* d, const double* z, int64_t 
   *dsum = b;
 }
 
-// prod[i] *= |Δ_i(σ) / (d_i² − dk²)| for i in [i0, i1) (one factor of ẑ_i², see solve_arrowhead).
+// prod[i] *= |Δ_i(σ) / (d_i² − dk²)| for i in [i0, i1) (one factor of ẑ_i², see solve_secular).
 TRIMNET_INLINE void zhat_factor_body(const double* d, double* prod, int64_t i0, int64_t i1, double dor, double mu,
                                      double dk) {
   for (int64_t i = i0; i < i1; i++)
     prod[i] *= std::fabs((((d[i] - dor) - mu) * (d[i] + dor + mu)) / ((d[i] - dk) * (d[i] + dk)));
 }
 
-// The vectors of one root: v_i = ẑ_i/Δ_i, u_0 = −1, u_i = d_i v_i, both normalised, as float.
-TRIMNET_INLINE void root_vectors_body(const double* d, const double* zh, int64_t K, double dor, double mu, double* tmp,
-                                      float* u, float* v) {
-  double nv[8] = {0}, nu[8] = {0};
+// One vector of a root, normalised, into x (K entries): v_i = ẑ_i/Δ_i (right) or u_0 = −1,
+// u_i = d_i ẑ_i/Δ_i (left; d_0 = 0).
+TRIMNET_INLINE void root_vector_body(const double* d, const double* zh, int64_t K, double dor, double mu, bool left,
+                                     double* x) {
+  double nrm[8] = {0};
   int64_t i = 0;
   for (; i + 8 <= K; i += 8)
     for (int q = 0; q < 8; q++) {
       const double t = zh[i + q] / (((d[i + q] - dor) - mu) * (d[i + q] + dor + mu));
-      tmp[i + q] = t;
-      nv[q] += t * t;
-      nu[q] += (d[i + q] * t) * (d[i + q] * t);
+      x[i + q] = left ? d[i + q] * t : t;
+      nrm[q] += x[i + q] * x[i + q];
     }
-  double a = 0, b = 0;
+  double s = 0;
   for (; i < K; i++) {
     const double t = zh[i] / (((d[i] - dor) - mu) * (d[i] + dor + mu));
-    tmp[i] = t;
-    a += t * t;
-    b += (d[i] * t) * (d[i] * t);
+    x[i] = left ? d[i] * t : t;
+    s += x[i] * x[i];
   }
-  for (int q = 0; q < 8; q++) a += nv[q], b += nu[q];
-  b += 1 - (d[0] * tmp[0]) * (d[0] * tmp[0]);  // u_0 = −1 (d_0 = 0)
-  const double sv = 1 / std::sqrt(a), su = 1 / std::sqrt(b);
-  for (int64_t k = 0; k < K; k++) {
-    v[k] = float(tmp[k] * sv);
-    u[k] = float(d[k] * tmp[k] * su);
+  for (int q = 0; q < 8; q++) s += nrm[q];
+  if (left) {
+    s += 1 - x[0] * x[0];
+    x[0] = -1;
   }
-  u[0] = float(-su);
+  const double f = 1 / std::sqrt(s);
+  for (int64_t k = 0; k < K; k++) x[k] *= f;
 }
 
 #ifdef TRIMNET_X86_DISPATCH
@@ -213,13 +211,13 @@ TRIMNET_TARGET_AVX512 void zhat_factor_avx512(const double* d, double* prod, int
                                               double dk) {
   zhat_factor_body(d, prod, i0, i1, dor, mu, dk);
 }
-TRIMNET_TARGET_AVX2 void root_vectors_avx2(const double* d, const double* zh, int64_t K, double dor, double mu, double* tmp,
-                                           float* u, float* v) {
-  root_vectors_body(d, zh, K, dor, mu, tmp, u, v);
+TRIMNET_TARGET_AVX2 void root_vector_avx2(const double* d, const double* zh, int64_t K, double dor, double mu, bool left,
+                                          double* x) {
+  root_vector_body(d, zh, K, dor, mu, left, x);
 }
-TRIMNET_TARGET_AVX512 void root_vectors_avx512(const double* d, const double* zh, int64_t K, double dor, double mu,
-                                               double* tmp, float* u, float* v) {
-  root_vectors_body(d, zh, K, dor, mu, tmp, u, v);
+TRIMNET_TARGET_AVX512 void root_vector_avx512(const double* d, const double* zh, int64_t K, double dor, double mu, bool left,
+                                              double* x) {
+  root_vector_body(d, zh, K, dor, mu, left, x);
 }
 #endif
 
@@ -246,15 +244,15 @@ void zhat_factor(const double* d, double* prod, int64_t i0, int64_t i1, double d
   zhat_factor_body(d, prod, i0, i1, dor, mu, dk);
 }
 
-void root_vectors(const double* d, const double* zh, int64_t K, double dor, double mu, double* tmp, float* u, float* v) {
+void root_vector(const double* d, const double* zh, int64_t K, double dor, double mu, bool left, double* x) {
 #ifdef TRIMNET_X86_DISPATCH
   switch (cpu_isa()) {
-    case Isa::avx512: return root_vectors_avx512(d, zh, K, dor, mu, tmp, u, v);
-    case Isa::avx2: return root_vectors_avx2(d, zh, K, dor, mu, tmp, u, v);
+    case Isa::avx512: return root_vector_avx512(d, zh, K, dor, mu, left, x);
+    case Isa::avx2: return root_vector_avx2(d, zh, K, dor, mu, left, x);
     default: break;
   }
 #endif
-  root_vectors_body(d, zh, K, dor, mu, tmp, u, v);
+  root_vector_body(d, zh, K, dor, mu, left, x);
 }
 
 // Root j of 1 + Σ z_i²/(d_i² − σ²) = 0 (d ascending, d[0] = 0, K >= 2, z_i ≠ 0): the one in
@@ -333,42 +331,36 @@ Root secular_root(const double* d, const double* z, int64_t K, int64_t j, double
   return r;
 }
 
-// Steps 2–3 of a merge for the K undeflated columns (d ascending, d[0] = 0): σ, and Ûᵀ, V̂ᵀ
-// (K×K, row j the vectors of σ_j, entry i ↔ d_i) as float for the GEMMs.
-void solve_arrowhead(const std::vector<double>& d, const std::vector<double>& z, std::vector<double>& sigma, float* UhT,
-                     float* VhT) {
+// The O(K²) loops of a merge: fn(c) for chunks c = 0 … nchunks−1 of 32 roots (or entries),
+// taken by the threads from a shared counter; small merges run on the caller alone (waking the
+// pool costs more than they do).
+constexpr int64_t ROOT_CHUNK = 32;
+template <typename F>
+void root_chunks(int64_t K, F&& fn) {
+  const int nchunks = int((K + ROOT_CHUNK - 1) / ROOT_CHUNK);
+  const int team = K >= 192 ? std::max(1, num_threads()) : 1;
+  std::atomic<int> next{0};
+  for_chunks(std::min(team, nchunks), [&](int) {
+    for (int c; (c = next.fetch_add(1)) < nchunks;) fn(int64_t(c) * ROOT_CHUNK, std::min(K, int64_t(c + 1) * ROOT_CHUNK));
+  });
+}
+
+// Steps 2–3 of a merge for the K undeflated columns (d ascending, d[0] = 0, K >= 2): the roots
+// (σ_j = d[origin_j] + mu_j) and ẑ.
+void solve_secular(const std::vector<double>& d, const std::vector<double>& z, std::vector<Root>& roots,
+                   std::vector<double>& zh) {
   const int64_t K = int64_t(d.size());
-  sigma.assign(K, 0.0);
-  if (K == 1) {  // M = [z0]
-    sigma[0] = std::fabs(z[0]);
-    UhT[0] = 1;
-    VhT[0] = z[0] < 0 ? -1.f : 1.f;
-    return;
-  }
   double znorm2 = 0;
   for (double v : z) znorm2 += v * v;
-  std::vector<Root> roots(K);
-  const int64_t chunk = 32;
-  const int nchunks = int((K + chunk - 1) / chunk);
-  // The O(K²) loops: chunks of 32 roots (or entries) taken by the threads from a shared counter;
-  // small merges run on the caller alone (waking the pool costs more than they do).
-  const int team = K >= 192 ? std::max(1, num_threads()) : 1;
-  auto chunks = [&](auto&& fn) {
-    std::atomic<int> next{0};
-    for_chunks(std::min(team, nchunks), [&](int) {
-      for (int c; (c = next.fetch_add(1)) < nchunks;) fn(c);
-    });
-  };
-  chunks([&](int c) {
-    for (int64_t j = c * chunk; j < std::min(K, (c + 1) * chunk); j++) roots[j] = secular_root(d.data(), z.data(), K, j, znorm2);
+  roots.resize(K);
+  root_chunks(K, [&](int64_t j0, int64_t j1) {
+    for (int64_t j = j0; j < j1; j++) roots[j] = secular_root(d.data(), z.data(), K, j, znorm2);
   });
-  for (int64_t j = 0; j < K; j++) sigma[j] = d[roots[j].origin] + roots[j].mu;
   // ẑ_i² = |Δ_i(σ_{K−1})| Π_{k<i} |Δ_i(σ_k)/(d_i² − d_k²)| Π_{i<=k<K−1} |Δ_i(σ_k)/(d_i² − d_{k+1}²)|;
   // every factor after the first is below 1 (interlacing), so the products cannot overflow.
   // Computed a chunk of i at a time, over k (the inner loop over i vectorises).
-  std::vector<double> zh(K);
-  chunks([&](int c) {
-    const int64_t i0 = c * chunk, i1 = std::min(K, (c + 1) * chunk);
+  zh.resize(K);
+  root_chunks(K, [&](int64_t i0, int64_t i1) {
     for (int64_t i = i0; i < i1; i++) zh[i] = std::fabs(delta_sq(d.data(), i, roots[K - 1]));
     for (int64_t k = 0; k < K - 1; k++) {
       const double dor = d[roots[k].origin], mu = roots[k].mu;
@@ -378,11 +370,6 @@ void solve_arrowhead(const std::vector<double>& d, const std::vector<double>& z,
       zhat_factor(d.data(), zh.data(), i0, split, dor, mu, d[k + 1]);
     }
     for (int64_t i = i0; i < i1; i++) zh[i] = std::copysign(std::sqrt(zh[i]), z[i]);
-  });
-  chunks([&](int c) {
-    std::vector<double> tmp(K);
-    for (int64_t j = c * chunk; j < std::min(K, (c + 1) * chunk); j++)
-      root_vectors(d.data(), zh.data(), K, d[roots[j].origin], roots[j].mu, tmp.data(), UhT + j * K, VhT + j * K);
   });
 }
 
@@ -467,22 +454,27 @@ void merge(DcState& st, int64_t r0, int64_t N, int64_t nl, int sqre) {
   }
   if (K > 1 && dk[1] <= 0.5 * tol) dk[1] = 0.5 * tol;  // keep the first pole apart from d_0 = 0
 
-  // 2–3. The secular equation and Û, V̂.
-  std::vector<double> sig;
-  float* const UhT = room(st.uht, K * K);
-  float* const VhT = room(st.vht, K * K);
-  solve_arrowhead(dk, zk, sig, UhT, VhT);
+  // 2–3. The secular equation: σ_j and ẑ.
+  std::vector<Root> roots;
+  std::vector<double> zh, sig(K);
+  if (K == 1) {  // M = [z0]: σ = |z0|, u = 1, v = sign(z0)
+    sig[0] = std::fabs(zk[0]);
+  } else {
+    solve_secular(dk, zk, roots, zh);
+    for (int64_t j = 0; j < K; j++) sig[j] = dk[roots[j].origin] + roots[j].mu;
+  }
 
-  // 4. The new block: K columns Uc Û, then the deflated columns as they are and (V, sqre) the
-  // null vector. One GEMM over the rows above row nl and one over those below, each with only
-  // the columns that touch them; each writes back only its own rows, which the other does not
-  // read, so the block is updated in place (the deflated columns saved first).
+  // 4. The new block: K columns Uc Û (Vc V̂), then the deflated columns as they are and (V,
+  // sqre) the null vector. One GEMM over the rows above row nl and one over those below, each
+  // with only the columns that touch them and the matching entries of the root vectors (made
+  // straight into the GEMMs' operands, one side at a time); each writes back only its own rows,
+  // which the other does not read, so the block is updated in place (the deflated columns saved
+  // first).
   const int64_t nd = int64_t(deflated.size());
   for (int side = 0; side < 2; side++) {
     const bool isU = side == 0;
     float* const blk = isU ? Ublk : Vblk;
     const std::vector<int>& sup = isU ? su : sv;
-    const float* const HT = isU ? UhT : VhT;
     const int64_t len = isU ? N : M, top = isU ? nl : nl + 1, n = isU ? ldu : ldv;
     const int64_t nkeep = nd + (!isU && sqre ? 1 : 0);  // the columns kept as they are
     float* const D = room(st.defl, len * nkeep);
@@ -491,28 +483,44 @@ void merge(DcState& st, int64_t r0, int64_t N, int64_t nl, int sqre) {
       for (int64_t t = 0; t < nd; t++) D[r * nkeep + t] = brow[lc(deflated[t])];
       if (nkeep > nd) D[r * nkeep + nd] = brow[lc(N)];
     }
+    // Per part (0: above row nl, 1: below): the block columns that touch it and their entries.
+    std::vector<int64_t> cols[2], hrow[2];
+    for (int64_t i = 0; i < K; i++)
+      for (int part = 0; part < 2; part++)
+        if (sup[kept[i]] & (part == 0 ? 1 : 2)) cols[part].push_back(lc(kept[i])), hrow[part].push_back(i);
+    const int64_t kk0 = int64_t(cols[0].size()), kk1 = int64_t(cols[1].size());
+    // bt[part]: K × kk, row j = the root's vector at the part's entries (GEMM with trans_b).
+    float* const bt0 = room(st.bt, K * (kk0 + kk1) + K);
+    float* const bt1 = bt0 + K * kk0;
+    float* const unl = bt1 + K * kk1;  // U: entry 0 (row nl) of every root's vector
+    root_chunks(K, [&](int64_t j0, int64_t j1) {
+      std::vector<double> x(K);
+      for (int64_t j = j0; j < j1; j++) {
+        if (K == 1)
+          x[0] = isU || zk[0] >= 0 ? 1.0 : -1.0;
+        else
+          root_vector(dk.data(), zh.data(), K, dk[roots[j].origin], roots[j].mu, isU, x.data());
+        for (int64_t t = 0; t < kk0; t++) bt0[j * kk0 + t] = float(x[hrow[0][t]]);
+        for (int64_t t = 0; t < kk1; t++) bt1[j * kk1 + t] = float(x[hrow[1][t]]);
+        unl[j] = float(x[0]);
+      }
+    });
     for (int part = 0; part < 2; part++) {
       const int64_t row0 = part == 0 ? 0 : o, rows = part == 0 ? top : len - o;
-      std::vector<int64_t> cols, hrow;
-      for (int64_t i = 0; i < K; i++)
-        if (sup[kept[i]] & (part == 0 ? 1 : 2)) cols.push_back(lc(kept[i])), hrow.push_back(i);
-      const int64_t kk = int64_t(cols.size());
+      const int64_t kk = part == 0 ? kk0 : kk1;
       float* const c = room(st.c, rows * K);
       if (kk == 0) {
         std::fill(c, c + rows * K, 0.f);
       } else {
         float* const a = room(st.a, rows * kk);
-        float* const bt = room(st.bt, K * kk);
         for (int64_t r = 0; r < rows; r++)
-          for (int64_t t = 0; t < kk; t++) a[r * kk + t] = blk[(row0 + r) * n + cols[t]];
-        for (int64_t j = 0; j < K; j++)
-          for (int64_t t = 0; t < kk; t++) bt[j * kk + t] = HT[j * K + hrow[t]];
+          for (int64_t t = 0; t < kk; t++) a[r * kk + t] = blk[(row0 + r) * n + cols[part][t]];
         GemmParams g;
         g.m = rows;
         g.n = K;
         g.k = kk;
         g.a = a;
-        g.b = bt;
+        g.b = part == 0 ? bt0 : bt1;
         g.trans_b = true;
         g.c = c;
         gemm(g);
@@ -525,7 +533,7 @@ void merge(DcState& st, int64_t r0, int64_t N, int64_t nl, int sqre) {
     }
     if (isU) {  // row nl: only column 0 (e_nl, never rotated) touches it
       float* brow = blk + nl * n;
-      for (int64_t j = 0; j < K; j++) brow[j] = HT[j * K + 0];
+      std::copy_n(unl, K, brow);
       std::copy_n(D + nl * nkeep, nkeep, brow + K);
     }
   }
