@@ -50,7 +50,7 @@ if (!havePython) console.warn('svd bench: /usr/bin/python3 with scipy not found;
 // (TRIMNET_SVD_BDQR=1, read by the addon at each call). Rounds alternate so a busy spell on the
 // shared machine falls on all three; the table gives the median of the rounds' medians.
 const rounds = Number(process.argv.find((x) => x.startsWith('--rounds='))?.split('=')[1] ?? (quick ? 2 : 5));
-const runs = new Map(shapes.map((s) => [key(s), { dc: [], dcCpu: [], qr: [], sg: [], sgCpu: [] }]));
+const runs = new Map(shapes.map((s) => [key(s), { dc: [], dcCpu: [], qr: [], qrCpu: [], sg: [], sgCpu: [] }]));
 function timeTrimnet(a, m, n, cpuTimes) {
   return timeMs(
     () => {
@@ -74,7 +74,9 @@ for (let r = 0; r < rounds; r++) {
     run.dc.push(timeTrimnet(a, m, n, cpuTimes) / 1000);
     run.dcCpu.push(median(cpuTimes));
     process.env.TRIMNET_SVD_BDQR = '1';
-    run.qr.push(timeTrimnet(a, m, n, []) / 1000);
+    const qrCpuTimes = [];
+    run.qr.push(timeTrimnet(a, m, n, qrCpuTimes) / 1000);
+    run.qrCpu.push(median(qrCpuTimes));
     delete process.env.TRIMNET_SVD_BDQR;
     if (peer?.[key([m, n])]) {
       run.sg.push(peer[key([m, n])].seconds);
@@ -92,6 +94,7 @@ for (const [m, n] of shapes) {
   const sg = run.sg.length ? median(run.sg) : undefined;
   const sgCpu = run.sgCpu.length ? median(run.sgCpu) : undefined;
   const cpuS = median(run.dcCpu);
+  const qrCpuS = median(run.qrCpu);
   let ml = null;
   if (mlShapes.has(key([m, n]))) {
     const a = rand(m, n);
@@ -111,7 +114,14 @@ for (const [m, n] of shapes) {
     sg !== undefined ? `${(qr / sg).toFixed(2)}×` : '–',
     ml !== null ? ml.toFixed(2) : '–',
     ml !== null ? `${(ml / s).toFixed(0)}×` : '–',
-    ...(single ? [cpuS.toFixed(4), sgCpu !== undefined ? sgCpu.toFixed(4) : '–', sgCpu !== undefined ? `${(cpuS / sgCpu).toFixed(2)}×` : '–'] : []),
+    ...(single
+      ? [
+          cpuS.toFixed(4),
+          sgCpu !== undefined ? sgCpu.toFixed(4) : '–',
+          sgCpu !== undefined ? `${(cpuS / sgCpu).toFixed(2)}×` : '–',
+          sgCpu !== undefined ? `${(qrCpuS / sgCpu).toFixed(2)}×` : '–',
+        ]
+      : []),
   ];
   console.log(row.join('  '));
   rows.push(row);
@@ -130,7 +140,7 @@ const body = [
     [
       'shape', 'trimnet cpu s', 'GFLOP/s', 'sgesdd s', 'trimnet / sgesdd', 'QR path s', 'QR path / sgesdd', 'ml-matrix s',
       'ml-matrix / trimnet',
-      ...(single ? ['trimnet CPU-time s', 'sgesdd CPU-time s', 'CPU-time ratio'] : []),
+      ...(single ? ['trimnet CPU-time s', 'sgesdd CPU-time s', 'CPU-time ratio', 'QR path CPU-time ratio'] : []),
     ],
     rows,
   ),
