@@ -35,15 +35,15 @@
 //  4. The parent's vectors: U = Uc Û, V = Vc V̂ (Uc, Vc: the children's columns, as rotated by
 //     deflation) — trimnet::gemm, separately over the rows above and below row nl so the zero
 //     blocks are not multiplied; the deflated columns are copied.
-// Vectors are kept in float32 (the SVD's output type; the GEMMs are float); d, e, σ, z and the
-// small Û, V̂ are double. B is scaled to max entry 1 first (the caller).
+// Vectors are kept in float32 (the SVD's output type; the GEMMs are float); d, e, σ, z, ẑ and
+// each root's vectors are computed in double and rounded into the GEMM operands. B is scaled to
+// max entry 1 first (bidiagonal_dc).
 //
 // Cost: the GEMMs, about (8/3)·n³ flops in all for U and V if nothing deflates (less when much
 // does), against ~6n³ rotation flops for QR; the secular equations are O(K²) per merge.
 #include <atomic>
 #include <cmath>
 #include <limits>
-#include <memory>
 #include <numeric>
 #include <vector>
 
