@@ -322,9 +322,14 @@ Root secular_root(const double* d, const double* z, int64_t K, int64_t j, double
       const double m = to_mu(cand[c]);
       if (inside(m) && !(std::fabs(m - r.mu) >= std::fabs(next - r.mu))) next = m;
     }
+    // A model step converges quadratically near the root: one of relative size <= 1e-9 leaves
+    // an error of order 1e-18, so it is taken without another evaluation.
+    const bool model_step = inside(next);
     if (!inside(next)) next = to_mu(-w / (dpsi + dphi));
     if (!inside(next)) next = 0.5 * (lo + hi);
-    const bool done = std::fabs(next - r.mu) <= 2 * eps * std::fabs(next) || hi - lo <= 2 * eps * std::fabs(next);
+    const double step = std::fabs(next - r.mu);
+    const bool done = step <= 2 * eps * std::fabs(next) || hi - lo <= 2 * eps * std::fabs(next) ||
+                      (model_step && step <= 1e-9 * std::fabs(next));
     r.mu = next;
     if (done) break;
   }
