@@ -181,19 +181,23 @@ struct Gemm {
           }
         }
       } else {  // B stored n×k: op(B)(q, j) = b[j*k + q]
-        // A transpose, in blocks of QB depths: the block's NR·QB destination floats and its NR
-        // source lines stay in L1 (a column at a time over all of kc strides through NR·kc floats,
-        // more than L1 holds, and re-fetched every line once per column).
-        constexpr int64_t QB = 8;
-        for (int64_t q0 = 0; q0 < kc; q0 += QB) {
-          const int64_t q1 = min_(kc, q0 + QB);
-          for (int c = 0; c < NR; c++) {
-            if (c < cols) {
-              const float* src = p.b + (j0 + t + c) * p.k + p0;
-              for (int64_t q = q0; q < q1; q++) d[q * NR + c] = src[q];
-            } else {
-              for (int64_t q = q0; q < q1; q++) d[q * NR + c] = 0.f;
+        // W×W blocks transposed in registers: W columns of op(B) (rows of B, W depths each, read
+        // contiguously) become W depth rows of the sliver. Columns past `cols` pack as zeros.
+        for (int c0 = 0; c0 < NR; c0 += W) {
+          for (int64_t q0 = 0; q0 < kc; q0 += W) {
+            const int qn = static_cast<int>(min_<int64_t>(W, kc - q0));
+            V r[W];
+            for (int i = 0; i < W; i++) {
+              const int c = c0 + i;
+              if (c >= cols) {
+                r[i] = T::zero();
+                continue;
+              }
+              const float* src = p.b + (j0 + t + c) * p.k + p0 + q0;
+              r[i] = qn == W ? T::loadu(src) : T::loadn(src, qn);
             }
+            T::transpose(r);
+            for (int i = 0; i < qn; i++) T::storeu(d + (q0 + i) * NR + c0, r[i]);
           }
         }
       }

@@ -45,6 +45,7 @@ struct Scalar {
   static V lt_select(V x, V t, V a, V b) { return x < t ? a : b; }
   static V is_zero(V x) { return x == 0.f ? 1.f : 0.f; }
   static float hsum(V a) { return a; }
+  static void transpose(V (&)[1]) {}  // a 1×1 block
 };
 
 using D = Driver<Scalar, 4, 4>;
