@@ -42,9 +42,13 @@ describe.runIf(onCpu)('forwardOne: one native call for the whole net', () => {
     for (const threads of [1, 2, 3]) {
       addon!.setThreads(threads);
       for (const m of nets) {
-        for (let s = 0; s < 5; s++) {
-          const x = rand(m.inputSize, 10 + s, 2);
-          expect(Array.from(m.forwardOne(x)), `${m.layerSizes().join('-')}, ${threads} threads`).toEqual(Array.from(oneRow(m, x)));
+        // Back to back, so that after the first calls the pool's workers are spinning and join
+        // (forwardOne only uses workers that already spin).
+        const xs = Array.from({ length: 5 }, (_, s) => rand(m.inputSize, 10 + s, 2));
+        const want = xs.map((x) => Array.from(oneRow(m, x)));
+        for (let rep = 0; rep < 20; rep++) {
+          const s = rep % 5;
+          expect(Array.from(m.forwardOne(xs[s]!)), `${m.layerSizes().join('-')}, ${threads} threads`).toEqual(want[s]);
         }
       }
     }
