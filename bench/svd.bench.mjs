@@ -2,7 +2,7 @@
 // sgesdd (scipy.linalg.svd(a, lapack_driver='gesdd') on a float32 array, OpenBLAS with 2
 // threads, like trimnet) and ml-matrix (pure JS, float64; only the small sizes, it is slow). Same run, same
 // machine: ratios are what to read. Results: bench/results/svd.md.
-//   node bench/svd.bench.mjs [--quick] [--single]
+//   node bench/svd.bench.mjs [--quick] [--single] [--rounds=R]
 // --single: one thread on both sides (results in bench/results/svd-single.md) (trimnet setThreads(1), OPENBLAS_NUM_THREADS=1), which is
 // the steadier comparison on a busy machine.
 import { Matrix, SingularValueDecomposition } from 'ml-matrix';
@@ -41,47 +41,87 @@ const flops = (m, n) => {
 };
 
 const key = ([m, n]) => `${m}x${n}`;
-let peer = null;
-if (python(['scipy'])) {
-  peer = runPython(join(benchDir, 'peers', 'scipy_svd.py'), shapes.map(key), { OPENBLAS_NUM_THREADS: String(threads) });
-} else {
-  console.warn('svd bench: /usr/bin/python3 with scipy not found; no sgesdd column');
-}
+const median = (xs) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
+const havePython = python(['scipy']);
+if (!havePython) console.warn('svd bench: /usr/bin/python3 with scipy not found; no sgesdd column');
 
-const rows = [];
-for (const [m, n] of shapes) {
-  const a = rand(m, n);
-  const cpuTimes = [];
-  const ms = timeMs(
+// One round: sgesdd on every shape (its own process), then trimnet on every shape with the
+// divide-and-conquer bidiagonal SVD (the default) and with the bidiagonal QR
+// (TRIMNET_SVD_BDQR=1, read by the addon at each call). Rounds alternate so a busy spell on the
+// shared machine falls on all three; the table gives the median of the rounds' medians.
+const rounds = Number(process.argv.find((x) => x.startsWith('--rounds='))?.split('=')[1] ?? (quick ? 2 : 5));
+const runs = new Map(shapes.map((s) => [key(s), { dc: [], dcCpu: [], qr: [], qrCpu: [], sg: [], sgCpu: [] }]));
+function timeTrimnet(a, m, n, cpuTimes) {
+  return timeMs(
     () => {
       const c0 = process.cpuUsage();
       cpu.svd(a, m, n, false);
       const c = process.cpuUsage(c0);
       cpuTimes.push((c.user + c.system) / 1e6);
     },
-    { minMs: 1000, minReps: 3 },
+    { minMs: 500, minReps: 3 },
   );
-  cpuTimes.sort((x, y) => x - y);
-  const cpuS = cpuTimes[Math.floor(cpuTimes.length / 2)];
-  const sgCpu = peer?.[key([m, n])]?.cpu;
-  const sg = peer?.[key([m, n])]?.seconds;
+}
+for (let r = 0; r < rounds; r++) {
+  const peer = havePython
+    ? runPython(join(benchDir, 'peers', 'scipy_svd.py'), shapes.map(key), { OPENBLAS_NUM_THREADS: String(threads) })
+    : null;
+  for (const [m, n] of shapes) {
+    const run = runs.get(key([m, n]));
+    const a = rand(m, n);
+    const cpuTimes = [];
+    delete process.env.TRIMNET_SVD_BDQR;
+    run.dc.push(timeTrimnet(a, m, n, cpuTimes) / 1000);
+    run.dcCpu.push(median(cpuTimes));
+    process.env.TRIMNET_SVD_BDQR = '1';
+    const qrCpuTimes = [];
+    run.qr.push(timeTrimnet(a, m, n, qrCpuTimes) / 1000);
+    run.qrCpu.push(median(qrCpuTimes));
+    delete process.env.TRIMNET_SVD_BDQR;
+    if (peer?.[key([m, n])]) {
+      run.sg.push(peer[key([m, n])].seconds);
+      run.sgCpu.push(peer[key([m, n])].cpu);
+    }
+  }
+  console.log(`round ${r + 1}/${rounds} done`);
+}
+
+const rows = [];
+for (const [m, n] of shapes) {
+  const run = runs.get(key([m, n]));
+  const s = median(run.dc);
+  const qr = median(run.qr);
+  const sg = run.sg.length ? median(run.sg) : undefined;
+  const sgCpu = run.sgCpu.length ? median(run.sgCpu) : undefined;
+  const cpuS = median(run.dcCpu);
+  const qrCpuS = median(run.qrCpu);
   let ml = null;
   if (mlShapes.has(key([m, n]))) {
+    const a = rand(m, n);
     const mat = new Matrix(m, n);
     for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) mat.set(i, j, a[i * n + j]);
     const t0 = performance.now();
     new SingularValueDecomposition(mat, { autoTranspose: true });
-    ml = performance.now() - t0;
+    ml = (performance.now() - t0) / 1000;
   }
   const row = [
     `${m}×${n}`,
-    (ms / 1000).toFixed(4),
-    ((flops(m, n) / (ms / 1000)) / 1e9).toFixed(1),
+    s.toFixed(4),
+    (flops(m, n) / s / 1e9).toFixed(1),
     sg !== undefined ? sg.toFixed(4) : '–',
-    sg !== undefined ? `${(ms / 1000 / sg).toFixed(2)}×` : '–',
-    ml !== null ? (ml / 1000).toFixed(2) : '–',
-    ml !== null ? `${(ml / ms).toFixed(0)}×` : '–',
-    ...(single ? [cpuS.toFixed(4), sgCpu !== undefined ? sgCpu.toFixed(4) : '–', sgCpu !== undefined ? `${(cpuS / sgCpu).toFixed(2)}×` : '–'] : []),
+    sg !== undefined ? `${(s / sg).toFixed(2)}×` : '–',
+    qr.toFixed(4),
+    sg !== undefined ? `${(qr / sg).toFixed(2)}×` : '–',
+    ml !== null ? ml.toFixed(2) : '–',
+    ml !== null ? `${(ml / s).toFixed(0)}×` : '–',
+    ...(single
+      ? [
+          cpuS.toFixed(4),
+          sgCpu !== undefined ? sgCpu.toFixed(4) : '–',
+          sgCpu !== undefined ? `${(cpuS / sgCpu).toFixed(2)}×` : '–',
+          sgCpu !== undefined ? `${(qrCpuS / sgCpu).toFixed(2)}×` : '–',
+        ]
+      : []),
   ];
   console.log(row.join('  '));
   rows.push(row);
@@ -91,12 +131,16 @@ const body = [
   'Thin SVD (U, S, V) of a uniform(-1, 1) float32 matrix; median seconds. GFLOP/s use the nominal',
   'Golub–Reinsch count 14mn² + 8n³. sgesdd: `scipy.linalg.svd(a, lapack_driver="gesdd")` on float32,',
   `OpenBLAS, OPENBLAS_NUM_THREADS=${threads}. ml-matrix: one run (float64, pure JS).`,
-  `trimnet: ${cpu.name} backend, ${addon.info().threads} thread(s).`,
+  `trimnet: ${cpu.name} backend, ${addon.info().threads} thread(s); "QR path": the same with TRIMNET_SVD_BDQR=1`,
+  '(bidiagonal QR instead of divide and conquer for the bidiagonal SVD).',
+  `${rounds} alternating rounds (sgesdd, trimnet, trimnet QR path per round); medians of the rounds' medians.`,
+  'The machine was shared with other jobs while this ran.',
   '',
   mdTable(
     [
-      'shape', 'trimnet cpu s', 'GFLOP/s', 'sgesdd s', 'trimnet / sgesdd', 'ml-matrix s', 'ml-matrix / trimnet',
-      ...(single ? ['trimnet CPU-time s', 'sgesdd CPU-time s', 'CPU-time ratio'] : []),
+      'shape', 'trimnet cpu s', 'GFLOP/s', 'sgesdd s', 'trimnet / sgesdd', 'QR path s', 'QR path / sgesdd', 'ml-matrix s',
+      'ml-matrix / trimnet',
+      ...(single ? ['trimnet CPU-time s', 'sgesdd CPU-time s', 'CPU-time ratio', 'QR path CPU-time ratio'] : []),
     ],
     rows,
   ),

@@ -40,6 +40,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   registerSvd(env, exports);
   registerDense64(env, exports);
   registerFinite(env, exports);
+  registerMlp(env, exports);
   registerCuda(env, exports);
   return exports;
 }

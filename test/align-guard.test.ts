@@ -105,6 +105,17 @@ describe('bad input', () => {
     expect(() => linearMap(bad, b)).toThrow(DataError);
     expect(() => retrieval(inf, b)).toThrow(DataError);
     expect(() => procrustes(a, b).apply(bad)).toThrow(DataError);
+    // procrustes checks Aᵀ·B and only then scans: the side, the place, and for each option
+    for (const opts of [{}, { center: true }, { normalize: true }]) {
+      expect(() => procrustes(a, inf, opts)).toThrow(/procrustes B but received Infinity at row 0, column 2/);
+      const zeroRow = a.clone();
+      zeroRow.data.fill(0, 8, 12); // row 2 zero: Infinity times 0 is NaN, still caught
+      const infZero = zeroRow.clone();
+      infZero.data[9] = -Infinity;
+      expect(() => procrustes(infZero, b, opts)).toThrow(/procrustes A but received -Infinity at row 2, column 1/);
+    }
+    const huge = a.clone().data.map((v) => v * 3e37);
+    expect(() => procrustes(new Tensor(huge, [20, 4]), new Tensor(huge.slice(), [20, 4]))).toThrow(/overflows float32/);
   });
 
   it('k larger than the widths or the rank', () => {

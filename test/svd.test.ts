@@ -278,6 +278,117 @@ describe.runIf(native !== null)('native svd vs js reference and ml-matrix', () =
   });
 });
 
+// The bidiagonal SVD by divide and conquer (kernels/cpu/svd/bidiag_dc.cpp; the default from
+// n = 64), forced at every size with TRIMNET_SVD_DC=1 so its small trees run too (leaves of 24
+// rows: 25 is one split, 49 a full leaf with an extra column, 127/129 several levels), against
+// the bidiagonal QR (TRIMNET_SVD_BDQR=1). Both variables are read by the addon at each call.
+// Bounds: the method is backward stable, so with u = 2⁻²³ (float32) the computed factors satisfy
+// ‖A − U S Vᵀ‖_F ≤ c·u·n·‖A‖_F and max|UᵀU − I|, max|VᵀV − I| ≤ c·u·n: the float32
+// bidiagonalisation and back-transformation contribute O(u·n) (products of n reflectors), the
+// merges' float GEMMs O(u·K) per level. c = 2 leaves room over the 1–15·u measured; a wrong
+// vector (a lost deflation, an unorthogonal secular solve) is off by O(1). The singular values of
+// both methods are those of the same float32 bidiagonal B up to O(u·n·‖B‖) (Weyl).
+describe.runIf(native !== null)('svd: divide and conquer for the bidiagonal SVD', () => {
+  const u = 2 ** -23;
+  function withEnv<T>(name: string, fn: () => T): T {
+    process.env[name] = '1';
+    try {
+      return fn();
+    } finally {
+      delete process.env[name];
+    }
+  }
+  const dc = (a: Float32Array, m: number, n: number, full = false) => withEnv('TRIMNET_SVD_DC', () => native!.svd(a, m, n, full));
+  const qr = (a: Float32Array, m: number, n: number) => withEnv('TRIMNET_SVD_BDQR', () => native!.svd(a, m, n, false));
+  const frob = (a: Float32Array) => Math.sqrt(a.reduce((s, x) => s + x * x, 0));
+  function check(a: Float32Array, m: number, n: number, label: string, full = false): SvdResult {
+    const r = dc(a, m, n, full);
+    const p = Math.min(m, n);
+    const bound = 2 * u * Math.max(m, n);
+    for (let i = 1; i < p; i++) expect(r.S[i]!, `${label} S descending`).toBeLessThanOrEqual(r.S[i - 1]!);
+    expect(svdReconstructionError(r, a, m, n, full), `${label} ‖A − USVᵀ‖`).toBeLessThanOrEqual(bound * frob(a) + 1e-37);
+    expect(orthError(r.U, m, full ? m : p), `${label} UᵀU − I`).toBeLessThanOrEqual(bound);
+    expect(orthError(r.V, n, full ? n : p), `${label} VᵀV − I`).toBeLessThanOrEqual(bound);
+    const ref = qr(a, m, n);
+    for (let k = 0; k < p; k++)
+      expect(Math.abs(r.S[k]! - ref.S[k]!), `${label} S[${k}] vs QR`).toBeLessThanOrEqual(bound * ref.S[0]! + 1e-37);
+    return r;
+  }
+  // A = Q1 diag(s) Q2ᵀ with dense orthogonal Q1, Q2 (products of 3 random reflectors), in float64.
+  function withSingularValues(s: number[], seed: number): Float32Array {
+    const n = s.length;
+    const reflect = (x: Float64Array, cols: boolean, rs: number) => {
+      for (let t = 0; t < 3; t++) {
+        const v = Float64Array.from(rand(n, 1, rs + t));
+        const vv = v.reduce((acc, y) => acc + y * y, 0);
+        for (let k = 0; k < n; k++) {
+          // column k (cols) or row k of x ← (I − 2vvᵀ/vᵀv) applied on that side
+          let d = 0;
+          for (let i = 0; i < n; i++) d += v[i]! * (cols ? x[i * n + k]! : x[k * n + i]!);
+          const f = (2 * d) / vv;
+          for (let i = 0; i < n; i++) {
+            if (cols) x[i * n + k] -= f * v[i]!;
+            else x[k * n + i] -= f * v[i]!;
+          }
+        }
+      }
+    };
+    const x = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) x[i * n + i] = s[i]!;
+    reflect(x, true, seed);
+    reflect(x, false, seed + 10);
+    return Float32Array.from(x);
+  }
+
+  it('random inputs of awkward sizes (1, 7, 25, 26, 49, 50, 127, 129), tall, wide and full', () => {
+    for (const n of [1, 7, 25, 26, 49, 50, 127, 129]) check(rand(n, n, 700 + n), n, n, `${n}×${n}`);
+    check(rand(150, 129, 801), 150, 129, '150×129');
+    check(rand(100, 130, 802), 100, 130, '100×130 full', true);
+  });
+
+  it('repeated and clustered singular values (deflation by rotation), zeros, rank-deficient', () => {
+    const n = 129;
+    const repeated = Array.from({ length: n }, (_, i) => [3, 2, 1][i % 3]!);
+    const rr = check(withSingularValues(repeated, 61), n, n, 'repeated 3/2/1');
+    for (let k = 0; k < n; k++) expect(Math.abs(rr.S[k]! - (k < 43 ? 3 : k < 86 ? 2 : 1)), `repeated S[${k}]`).toBeLessThanOrEqual(2 * u * n * 3);
+    // Multiplicity above n/2: by interlacing both halves of every split share the value, so the
+    // merges deflate equal d's by rotation.
+    const many = Array.from({ length: n }, (_, i) => (i < 100 ? 1 : 2));
+    const rm = check(withSingularValues(many, 67), n, n, 'σ = 1 ×100, 2 ×29');
+    for (let k = 0; k < n; k++) expect(Math.abs(rm.S[k]! - (k < 29 ? 2 : 1)), `multiple S[${k}]`).toBeLessThanOrEqual(2 * u * n * 2);
+    check(withSingularValues(Array.from({ length: n }, (_, i) => 1 + 1e-7 * i), 62), n, n, 'cluster 1 + 1e-7 i');
+    // An upper bidiagonal Toeplitz input (d = 1, e = 0.5) is its own B, and at n = 131 the split
+    // rows 0..64 (65 rows, odd) has two identical children: their σ are equal in double, so the
+    // merge deflates them by rotation (the case the perturbed inputs above never reach).
+    const nt = 131;
+    const toeplitz = new Float32Array(nt * nt);
+    for (let i = 0; i < nt; i++) {
+      toeplitz[i * nt + i] = 1;
+      if (i + 1 < nt) toeplitz[i * nt + i + 1] = 0.5;
+    }
+    check(toeplitz, nt, nt, 'bidiagonal Toeplitz 131×131');
+    check(new Float32Array(70 * 70), 70, 70, 'zero 70×70');
+    const z = rand(100, 90, 63);
+    for (let i = 0; i < 100; i++) for (let j = 0; j < 90; j++) if (i % 9 === 4 || j % 5 === 2 || (j >= 30 && j < 60)) z[i * 90 + j] = 0;
+    check(z, 100, 90, 'zero rows/columns 100×90');
+    for (const rank of [1, 10, 60]) {
+      const a = lowRank(128, 128, rank, 64 + rank);
+      const r = check(a, 128, 128, `rank ${rank} of 128×128`);
+      for (let k = rank; k < 128; k++) expect(r.S[k]!, `rank ${rank} S[${k}] ≈ 0`).toBeLessThanOrEqual(2 * u * 128 * r.S[0]!);
+    }
+  });
+
+  it('graded inputs (column scales 1 … 1e-30) and extreme overall scales', () => {
+    for (const [m, n] of [[130, 130], [200, 127]] as const) {
+      const a = rand(m, n, 65);
+      for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) a[i * n + j] *= 10 ** ((-30 * j) / (n - 1));
+      check(a, m, n, `graded ${m}×${n}`);
+    }
+    const base = rand(100, 100, 66);
+    for (const scale of [1e-35, 1e35]) check(base.map((x) => x * scale), 100, 100, `scale ${scale}`);
+  });
+});
+
 describe('public svd / svdAsync', () => {
   it('returns tensors of the documented shapes (thin and full)', async () => {
     const a = Tensor.from(rand(6, 4, 3), [6, 4]);

@@ -187,6 +187,8 @@ static const KernelSet& kernels() {
 
 const char* gemm_kernel_name() { return kernels().name; }
 
+decltype(KernelSet::forward_one) forward_one_kernel() { return kernels().forward_one; }
+
 std::vector<std::string> cpu_features() {
   Cpu c = detect();
   std::vector<std::string> f;
@@ -211,7 +213,9 @@ void gemm(const GemmParams& p) {
     gemm_plain(p);
     return;
   }
-  kernels().gemm(p, p.threads > 0 ? p.threads : num_threads());
+  const int threads = p.threads > 0 ? p.threads : num_threads();
+  if (gemm_k_split(p, threads, kernels().gemm)) return;  // AᵀB with a small C and a long k
+  kernels().gemm(p, threads);
 }
 
 int async_threads() { return std::max(1, num_threads() - 1); }

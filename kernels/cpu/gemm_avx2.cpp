@@ -5,6 +5,7 @@
 #include <immintrin.h>
 
 #include "gemm_impl.h"
+#include "mlp_forward_impl.h"
 
 namespace {
 
@@ -44,6 +45,26 @@ struct Avx2 {
   static V gt0_select(V x, V a, V b) { return _mm256_blendv_ps(b, a, _mm256_cmp_ps(x, zero(), _CMP_GT_OQ)); }
   static V lt_select(V x, V t, V a, V b) { return _mm256_blendv_ps(b, a, _mm256_cmp_ps(x, t, _CMP_LT_OQ)); }
   static V is_zero(V x) { return _mm256_and_ps(_mm256_cmp_ps(x, zero(), _CMP_EQ_OQ), set1(1.f)); }
+  // r[i][j] -> r[j][i] for an 8×8 block: pairs interleaved, 4×4 blocks within each 128-bit lane,
+  // then the halves swapped across (out row 4L+j = lane L of r[j], r[4+j]).
+  static void transpose(V (&r)[8]) {
+    V t[8];
+    for (int i = 0; i < 4; i++) {
+      t[2 * i] = _mm256_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+      t[2 * i + 1] = _mm256_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+    }
+    for (int i = 0; i < 2; i++) {
+      r[4 * i + 0] = _mm256_shuffle_ps(t[4 * i], t[4 * i + 2], 0x44);
+      r[4 * i + 1] = _mm256_shuffle_ps(t[4 * i], t[4 * i + 2], 0xEE);
+      r[4 * i + 2] = _mm256_shuffle_ps(t[4 * i + 1], t[4 * i + 3], 0x44);
+      r[4 * i + 3] = _mm256_shuffle_ps(t[4 * i + 1], t[4 * i + 3], 0xEE);
+    }
+    for (int j = 0; j < 4; j++) {
+      t[j] = _mm256_permute2f128_ps(r[j], r[4 + j], 0x20);
+      t[4 + j] = _mm256_permute2f128_ps(r[j], r[4 + j], 0x31);
+    }
+    for (int i = 0; i < 8; i++) r[i] = t[i];
+  }
   static float hsum(V a) {
     __m128 s = _mm_add_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
     s = _mm_add_ps(s, _mm_movehl_ps(s, s));
@@ -53,10 +74,11 @@ struct Avx2 {
 };
 
 using D = Driver<Avx2, 6, 2>;
+using F = ForwardOne<Avx2>;
 
 }  // namespace
 
 namespace trimnet {
-const KernelSet kernels_avx2 = {"avx2 6x16", &D::gemm, &D::col_stats};
+const KernelSet kernels_avx2 = {"avx2 6x16", &D::gemm, &D::col_stats, &F::run};
 }  // namespace trimnet
 #endif

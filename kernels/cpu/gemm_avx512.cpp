@@ -6,6 +6,7 @@
 #include <immintrin.h>
 
 #include "gemm_impl.h"
+#include "mlp_forward_impl.h"
 
 namespace {
 
@@ -47,13 +48,38 @@ struct Avx512 {
   static V lt_select(V x, V t, V a, V b) { return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, t, _CMP_LT_OQ), b, a); }
   static V is_zero(V x) { return _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(x, zero(), _CMP_EQ_OQ), set1(1.f)); }
   static float hsum(V a) { return _mm512_reduce_add_ps(a); }
+  // r[i][j] -> r[j][i] for a 16×16 block: pairs interleaved, then 4×4 blocks within each 128-bit
+  // lane, then the lanes gathered (out row 4L+j = lane L of r[j], r[4+j], r[8+j], r[12+j]).
+  static void transpose(V (&r)[16]) {
+    V t[16];
+    for (int i = 0; i < 8; i++) {
+      t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+      t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+    }
+    for (int i = 0; i < 4; i++) {
+      r[4 * i + 0] = _mm512_shuffle_ps(t[4 * i], t[4 * i + 2], 0x44);
+      r[4 * i + 1] = _mm512_shuffle_ps(t[4 * i], t[4 * i + 2], 0xEE);
+      r[4 * i + 2] = _mm512_shuffle_ps(t[4 * i + 1], t[4 * i + 3], 0x44);
+      r[4 * i + 3] = _mm512_shuffle_ps(t[4 * i + 1], t[4 * i + 3], 0xEE);
+    }
+    for (int j = 0; j < 4; j++) {
+      V u0 = _mm512_shuffle_f32x4(r[j], r[4 + j], 0x88), u1 = _mm512_shuffle_f32x4(r[j], r[4 + j], 0xDD);
+      V v0 = _mm512_shuffle_f32x4(r[8 + j], r[12 + j], 0x88), v1 = _mm512_shuffle_f32x4(r[8 + j], r[12 + j], 0xDD);
+      t[j] = _mm512_shuffle_f32x4(u0, v0, 0x88);
+      t[4 + j] = _mm512_shuffle_f32x4(u1, v1, 0x88);
+      t[8 + j] = _mm512_shuffle_f32x4(u0, v0, 0xDD);
+      t[12 + j] = _mm512_shuffle_f32x4(u1, v1, 0xDD);
+    }
+    for (int i = 0; i < 16; i++) r[i] = t[i];
+  }
 };
 
 using D = Driver<Avx512, TRIMNET_AVX512_MR, TRIMNET_AVX512_NV>;
+using F = ForwardOne<Avx512>;
 
 }  // namespace
 
 namespace trimnet {
-const KernelSet kernels_avx512 = {TRIMNET_AVX512_NAME, &D::gemm, &D::col_stats};
+const KernelSet kernels_avx512 = {TRIMNET_AVX512_NAME, &D::gemm, &D::col_stats, &F::run};
 }  // namespace trimnet
 #endif

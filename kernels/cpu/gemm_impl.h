@@ -8,7 +8,7 @@
 // Blocking (GotoBLAS/BLIS, with the roles of A and B swapped because C is row-major and the
 // vectors run along n):
 //   for ic in m step MB                       A panel MB×KC (L3)
-//     for pc in k step KC                     pack A panel into MR-row slivers  [q][r]
+//     for pc in k step kc ≤ 9/8·KC (even)     pack A panel into MR-row slivers  [q][r]
 //       for jc in n step NB                   pack B block KC×NB into NR-col slivers [q][c] (L2)
 //         for ir in panel step MR             one A sliver MR×KC stays in L1
 //           for jr in block step NR           B slivers stream from L2 (NB from the L2 size)
@@ -184,12 +184,23 @@ struct Gemm {
           }
         }
       } else {  // B stored n×k: op(B)(q, j) = b[j*k + q]
-        for (int c = 0; c < NR; c++) {
-          if (c < cols) {
-            const float* src = p.b + (j0 + t + c) * p.k + p0;
-            for (int64_t q = 0; q < kc; q++) d[q * NR + c] = src[q];
-          } else {
-            for (int64_t q = 0; q < kc; q++) d[q * NR + c] = 0.f;
+        // W×W blocks transposed in registers: W columns of op(B) (rows of B, W depths each, read
+        // contiguously) become W depth rows of the sliver. Columns past `cols` pack as zeros.
+        for (int c0 = 0; c0 < NR; c0 += W) {
+          for (int64_t q0 = 0; q0 < kc; q0 += W) {
+            const int qn = static_cast<int>(min_<int64_t>(W, kc - q0));
+            V r[W];
+            for (int i = 0; i < W; i++) {
+              const int c = c0 + i;
+              if (c >= cols) {
+                r[i] = T::zero();
+                continue;
+              }
+              const float* src = p.b + (j0 + t + c) * p.k + p0 + q0;
+              r[i] = qn == W ? T::loadu(src) : T::loadn(src, qn);
+            }
+            T::transpose(r);
+            for (int i = 0; i < qn; i++) T::storeu(d + (q0 + i) * NR + c0, r[i]);
           }
         }
       }
@@ -363,17 +374,28 @@ struct Gemm {
     return v;
   }
 
-  static size_t workspace_floats() { return static_cast<size_t>(MB * KC + nb() * KC) + 64; }
+  // The k blocks: as even as possible, each at most KCMAX = 9/8·KC. A k just past a multiple of KC
+  // would otherwise end in a thin block (784 = 384 + 384 + 16) that pays a whole pass over C and a
+  // packing of both operands for a few rank-1 updates; 784 becomes 392 + 392. The split depends
+  // on k and the ISA's KC only, so results stay the same on every CPU of the ISA.
+  static constexpr int64_t KCMAX = KC + KC / 8;
+  static int64_t kc_block(int64_t k) {
+    int64_t blocks = (k + KCMAX - 1) / KCMAX;
+    return (k + blocks - 1) / max_<int64_t>(1, blocks);
+  }
+
+  static size_t workspace_floats() { return static_cast<size_t>(MB * KCMAX + nb() * KCMAX) + 64; }
 
   // The single-thread loop nest over C[i0:i1, j0:j1].
   static void region(const GemmParams& p, const Epi& e, int64_t i0, int64_t i1, int64_t j0, int64_t j1, float* ws) {
     float* ap = ws;
-    float* bp = ws + MB * KC;
+    float* bp = ws + MB * KCMAX;
     const int64_t NB = nb();
     for (int64_t ic = i0; ic < i1; ic += MB) {
       int64_t mb = min_(MB, i1 - ic);
-      for (int64_t pc = 0; pc < p.k; pc += KC) {
-        int64_t kc = min_(KC, p.k - pc);
+      const int64_t KB = kc_block(p.k);
+      for (int64_t pc = 0; pc < p.k; pc += KB) {
+        int64_t kc = min_(KB, p.k - pc);
         int mode = (pc == 0 ? EP_FIRST : 0) | (pc + kc >= p.k ? EP_LAST : 0);
         pack_a(p, ic, mb, pc, kc, ap);
         for (int64_t jc = j0; jc < j1; jc += NB) {

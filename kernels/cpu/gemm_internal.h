@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include "gemm.h"
+#include "mlp_forward.h"
 
 #if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
 #define TRIMNET_X86_KERNELS 1
@@ -34,7 +35,17 @@ struct KernelSet {
   void (*gemm)(const GemmParams& p, int nthreads);
   void (*col_stats)(float* x, int64_t rows, int64_t cols, int act, float slope, double* sum, double* sum_abs,
                     double* zeros, float* max, bool write_back, int nthreads);
+  // mlp_forward_one's layers (inputs checked); hidden: scratch, see mlp_forward_impl.h.
+  void (*forward_one)(const DenseLayer* layers, int nlayers, const float* x, float* out, float* hidden,
+                      int nthreads);
 };
+
+// AᵀB with a small C over a long k, cut into fixed k slices (gemm_ksplit.cpp); false when the
+// shape is not one it takes (then the caller runs the packed GEMM).
+bool gemm_k_split(const GemmParams& p, int nthreads, void (*kernel)(const GemmParams&, int));
+
+// The run-time chosen set's forward_one (gemm.cpp picks the set).
+decltype(KernelSet::forward_one) forward_one_kernel();
 
 extern const KernelSet kernels_scalar;
 #ifdef TRIMNET_X86_KERNELS

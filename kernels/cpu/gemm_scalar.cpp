@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "gemm_impl.h"
+#include "mlp_forward_impl.h"
 
 namespace {
 
@@ -45,12 +46,14 @@ struct Scalar {
   static V lt_select(V x, V t, V a, V b) { return x < t ? a : b; }
   static V is_zero(V x) { return x == 0.f ? 1.f : 0.f; }
   static float hsum(V a) { return a; }
+  static void transpose(V (&)[1]) {}  // a 1×1 block
 };
 
 using D = Driver<Scalar, 4, 4>;
+using F = ForwardOne<Scalar>;
 
 }  // namespace
 
 namespace trimnet {
-const KernelSet kernels_scalar = {"scalar 4x4", &D::gemm, &D::col_stats};
+const KernelSet kernels_scalar = {"scalar 4x4", &D::gemm, &D::col_stats, &F::run};
 }  // namespace trimnet

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <algorithm>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -34,9 +35,40 @@ class Pool {
     for (auto& t : threads_) t.join();
   }
 
-  bool try_run(int n, PoolTask task, void* ctx) {
+  // Makes up to n − 1 workers run their spin (no task: they find no ticket), so that a hot run
+  // soon after finds them. Skipped while a run holds the pool (its workers are awake anyway).
+  void wake(int n) {
+    std::unique_lock<std::mutex> busy(busy_, std::try_to_lock);
+    if (!busy.owns_lock() || n <= 1) return;
+    grow(n - 1);
+    tickets_.store(0, std::memory_order_release);
+    {
+      std::lock_guard<std::mutex> lk(mu_);
+      gen_.fetch_add(1, std::memory_order_release);
+    }
+    cv_.notify_all();
+  }
+
+  // Workers spinning now and seen running in the last few µs: a spinner that the OS has taken off
+  // its core (another process wants it) would join late and hold up the chunks it claims.
+  int live_spinners() const {
+    if (spinning_.load(std::memory_order_acquire) == 0) return 0;
+    const int64_t now = now_ns();
+    int live = 0;
+    for (size_t i = 0; i < threads_.size() && i < MAX_WORKERS; i++)
+      if (now - heartbeat_[i].load(std::memory_order_relaxed) < LIVE_NS) live++;
+    return live;
+  }
+
+  // hot_only: hand tickets only to workers spinning now (at most n − 1 of them), and wake none;
+  // with none spinning the caller runs the task alone (returns false, nothing touched).
+  bool try_run(int n, PoolTask task, void* ctx, bool hot_only = false) {
     std::unique_lock<std::mutex> busy(busy_, std::try_to_lock);
     if (!busy.owns_lock()) return false;
+    if (hot_only) {
+      n = std::min(n, 1 + live_spinners());
+      if (n <= 1) return false;
+    }
     grow(n - 1);
     task_ = task;
     ctx_ = ctx;
@@ -47,7 +79,7 @@ class Pool {
       std::lock_guard<std::mutex> lk(mu_);
       gen_.fetch_add(1, std::memory_order_release);
     }
-    cv_.notify_all();
+    if (!hot_only) cv_.notify_all();  // a syscall when a worker sleeps: hot runs skip it
     task(ctx, 0, n);
     // Close the run: tickets no worker has claimed yet are withdrawn (tasks take their work
     // from shared counters, so the caller has already done it). Only workers that joined are
@@ -76,14 +108,22 @@ class Pool {
       // Spin briefly for the next generation, then sleep.
       auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(50);
       int spins = 0;
+      spinning_.fetch_add(1, std::memory_order_acq_rel);
+      bool counted = true;
       while (gen_.load(std::memory_order_acquire) == seen) {
         TRIMNET_PAUSE();
-        if (++spins % 64 == 0 && std::chrono::steady_clock::now() > until) {
+        if (++spins % 16 == 0 && static_cast<size_t>(id) <= MAX_WORKERS) heartbeat_[id - 1].store(now_ns(), std::memory_order_relaxed);
+        if (spins % 64 == 0 && std::chrono::steady_clock::now() > until) {
+          // No longer counted as spinning before sleeping: a hot run that still counted this
+          // worker has bumped gen_ under mu_, which the wait's predicate sees, so no run is lost.
+          spinning_.fetch_sub(1, std::memory_order_acq_rel);
+          counted = false;
           std::unique_lock<std::mutex> lk(mu_);
           cv_.wait(lk, [&] { return gen_.load() != seen; });
           break;
         }
       }
+      if (counted) spinning_.fetch_sub(1, std::memory_order_acq_rel);
       seen = gen_.load(std::memory_order_acquire);
       if (stop_) return;
       int t = tickets_.load(std::memory_order_acquire);
@@ -102,6 +142,13 @@ class Pool {
   std::atomic<unsigned> gen_{0};
   std::atomic<int> tickets_{0};  // workers that may still join the current run
   std::atomic<int> done_{0};     // workers that joined and finished
+  std::atomic<int> spinning_{0};  // workers waiting for the next run without sleeping
+  static constexpr size_t MAX_WORKERS = 256;
+  static constexpr int64_t LIVE_NS = 10'000;
+  std::atomic<int64_t> heartbeat_[MAX_WORKERS] = {};  // worker id − 1: when its spin last ran
+  static int64_t now_ns() {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
+  }
   PoolTask task_ = nullptr;
   void* ctx_ = nullptr;
   std::atomic<int> active_{0};
@@ -119,5 +166,13 @@ Pool& pool() {
 void pool_run(int nthreads, PoolTask task, void* ctx) {
   if (nthreads <= 1 || !pool().try_run(nthreads, task, ctx)) task(ctx, 0, 1);
 }
+
+bool pool_run_hot(int nthreads, PoolTask task, void* ctx) {
+  if (nthreads > 1 && pool().try_run(nthreads, task, ctx, true)) return true;
+  task(ctx, 0, 1);
+  return false;
+}
+
+void pool_wake(int nthreads) { pool().wake(nthreads); }
 
 }  // namespace trimnet

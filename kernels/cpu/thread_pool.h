@@ -13,4 +13,13 @@ using PoolTask = void (*)(void* ctx, int tid, int nthreads);
 // shared counter (never a fixed share per tid) and the caller's call must leave none undone.
 void pool_run(int nthreads, PoolTask task, void* ctx);
 
+// pool_run for latency-bound work (one request): only workers spinning right now join, none is
+// woken (a wake-up is a syscall here and tens of µs before the worker runs, more than such a task
+// gains). With no worker spinning the caller runs the task alone (and false is returned).
+bool pool_run_hot(int nthreads, PoolTask task, void* ctx);
+
+// Wakes up to nthreads − 1 workers to spin for a while without work, so that the next
+// pool_run_hot finds them (called after a request that ran alone, when requests come often).
+void pool_wake(int nthreads);
+
 }  // namespace trimnet

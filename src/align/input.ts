@@ -6,12 +6,17 @@ import { DataError, ShapeError, expected } from '../errors.js';
 import { firstNonFinite } from '../finite.js';
 import { Tensor, shapeStr } from '../tensor.js';
 
-/** Checks a 2-D, non-empty, finite matrix argument and returns [rows, cols]. */
-export function checkMatrix(t: unknown, name: string, opts: { allowEmpty?: boolean } = {}): [number, number] {
+/**
+ * Checks a 2-D, non-empty, finite matrix argument and returns [rows, cols]. `finite: false` skips
+ * the scan, for callers that check a product of the matrix instead (NaN and ±Infinity always reach
+ * it) and come back here only to say where the bad value is.
+ */
+export function checkMatrix(t: unknown, name: string, opts: { allowEmpty?: boolean; finite?: boolean } = {}): [number, number] {
   if (!(t instanceof Tensor)) throw expected('a 2-D Tensor', name, t);
   if (t.rank !== 2) throw expected('a 2-D Tensor', name, `a tensor of shape ${shapeStr(t.shape)}`);
   const [m, n] = t.shape as [number, number];
   if (!opts.allowEmpty && (m === 0 || n === 0)) throw new DataError(`Expected a non-empty matrix for ${name} but received shape ${shapeStr(t.shape)} (is the fit range empty?)`);
+  if (opts.finite === false) return [m, n];
   const i = firstNonFinite(t.data);
   if (i >= 0) {
     throw new DataError(`Expected finite numbers for ${name} but received ${Number.isNaN(t.data[i]!) ? 'NaN' : t.data[i]! > 0 ? 'Infinity' : '-Infinity'} at row ${Math.floor(i / n)}, column ${i % n}`);

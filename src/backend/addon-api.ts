@@ -36,6 +36,8 @@ export const ENTRY_POINTS = {
   cholesky64: ['A', 'n', 'minPivot'],
   solveLower64: ['L', 'n', 'X', 'k', 'transposed'],
   firstNonFinite: ['x'],
+  mlpPlan: ['weights', 'biases', 'sizes', 'activations', 'slopes'],
+  mlpForwardOne: ['plan', 'x', 'out'],
   'cuda.gemm': [...GEMM_ARGS, 'allowTF32'],
   'cuda.gemmAsync': [...GEMM_ARGS, 'allowTF32'],
   'cuda.colStats': COLSTATS_ARGS,
@@ -117,6 +119,11 @@ export interface CudaAddon {
   stats(): { liveBuffers: number; liveBytes: number };
 }
 
+/** An opaque native plan (native/mlp_binding.cpp). */
+export interface MlpPlanHandle {
+  readonly layers: number;
+}
+
 /** What the C++ side exports (native/addon.cpp and the *_binding.cpp it registers). */
 export interface NativeAddon {
   /** Argument names of every entry point (native/signatures.h). */
@@ -134,6 +141,10 @@ export interface NativeAddon {
   solveLower64(L: Float64Array, n: number, X: Float64Array, k: number, transposed: boolean): void;
   /** Index of the first NaN/±Infinity in x, or −1 (kernels/cpu/finite.h). */
   firstNonFinite(x: Float32Array): number;
+  /** A fused single-sample forward of a whole MLP (kernels/cpu/mlp_forward.h); holds the arrays. */
+  mlpPlan(weights: Float32Array[], biases: Float32Array[], sizes: number[], activations: number[], slopes: number[]): MlpPlanHandle;
+  /** Runs a plan on x into out: −1, or the index of the first non-finite entry of x (nothing computed). */
+  mlpForwardOne(plan: MlpPlanHandle, x: Float32Array, out: Float32Array): number;
   cuda?: CudaAddon;
 }
 

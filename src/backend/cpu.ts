@@ -6,7 +6,8 @@
 import { gemmArgs, type NativeAddon, type SvdArrays } from './addon-api.js';
 import { checkCholesky, checkColStats, checkGemm, checkSolveLower, checkSvd } from './check.js';
 import { cholesky64Js, firstNonFiniteJs, solveLower64Js } from './dense64-js.js';
-import { callNative, callNativeAsync } from './native-error.js';
+import { ArgumentError } from '../errors.js';
+import { callNative, callNativeAsync, fromNative } from './native-error.js';
 import { ACTIVATION_CODE, DEFAULT_LEAKY_SLOPE, type Backend, type SvdResult } from './types.js';
 
 const NATIVE_MIN_CHOLESKY = 48; // n
@@ -56,6 +57,28 @@ export function createCpuBackend(addon: NativeAddon): Backend {
     firstNonFinite(x) {
       if (x.length < NATIVE_MIN_FINITE) return firstNonFiniteJs(x);
       return callNative(() => addon.firstNonFinite(x));
+    },
+    fuseForwardOne(layers) {
+      if (layers.length === 0) throw new ArgumentError('fuseForwardOne needs at least one layer');
+      const sizes = [layers[0]!.inSize, ...layers.map((l) => l.outSize)];
+      const plan = callNative(() =>
+        addon.mlpPlan(
+          layers.map((l) => l.weight),
+          layers.map((l) => l.bias),
+          sizes,
+          layers.map((l) => ACTIVATION_CODE[l.activation]),
+          layers.map((l) => l.leakySlope),
+        ),
+      );
+      return {
+        run(x, out) {
+          try {
+            return addon.mlpForwardOne(plan, x, out);
+          } catch (err) {
+            throw fromNative(err);
+          }
+        },
+      };
     },
   };
 }

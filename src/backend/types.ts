@@ -97,6 +97,27 @@ export interface Backend {
 
   /** Index of the first NaN/±Infinity in x, or −1. */
   firstNonFinite(x: Float32Array): number;
+
+  /**
+   * A whole-network single-sample forward in one call (backends that have one: cpu). The result
+   * holds the given arrays; it stays valid while they keep their length (callers check identity).
+   */
+  fuseForwardOne?(layers: readonly DenseLayerSpec[]): FusedForwardOne;
+}
+
+/** One layer for fuseForwardOne: out = act(weight · x + bias), weight [outSize, inSize] row-major. */
+export interface DenseLayerSpec {
+  weight: Float32Array;
+  bias: Float32Array;
+  inSize: number;
+  outSize: number;
+  activation: Activation;
+  leakySlope: number;
+}
+
+export interface FusedForwardOne {
+  /** Writes the last layer's output into out; returns −1, or the index of the first non-finite entry of x (then out is untouched). */
+  run(x: Float32Array, out: Float32Array): number;
 }
 
 export interface CholeskyResult {

@@ -23,6 +23,15 @@ inline const bool g_force_level2 = [] {
   return e && e[0] == '1';
 }();
 
+// Step 2's method: TRIMNET_SVD_BDQR=1 keeps the bidiagonal QR at every size (the reference, for
+// comparisons); TRIMNET_SVD_DC=1 takes divide and conquer at every size (for tests of its small
+// trees); otherwise divide and conquer from DC_MIN_N. Read at each call, so a benchmark or a
+// test can alternate them in one process.
+inline bool env_flag(const char* name) {
+  const char* e = std::getenv(name);
+  return e && e[0] == '1';
+}
+
 // ---- small vector helpers (written so the compiler vectorises them) --------------------------
 
 TRIMNET_INLINE float dot(const float* a, const float* b, int64_t n) {
@@ -138,6 +147,12 @@ void bidiagonal_qr(std::vector<double>& d, const std::vector<double>& e_in, doub
                    int64_t ld, int nthreads, double tol_rel);
 bool left_from_right(const std::vector<double>& d0, const std::vector<double>& e0, const std::vector<double>& sigma,
                      const double* Vt, double* Ut, int64_t n, int64_t ld);
+
+// bidiag_dc.cpp: the SVD of B by divide and conquer, for n >= DC_MIN_N. Ub, Vb: n×n float with
+// leading dimensions ldu, ldv, columns the singular vectors in the order of sigma (unsorted).
+constexpr int64_t DC_MIN_N = 64;
+void bidiagonal_dc(const std::vector<double>& d, const std::vector<double>& e, int64_t n, float* Ub, int64_t ldu,
+                   float* Vb, int64_t ldv, std::vector<double>& sigma);
 
 // back_transform.cpp: X ← R_0 … R_{count−1} X with the reflectors stored in A.
 void apply_reflectors(float* X, int64_t rows, int64_t ldx, int64_t cols, int64_t count, int64_t shift,

@@ -21,8 +21,16 @@
 //    1b): panels of 16 reflector pairs whose level-2 part only reads the trailing matrix, once
 //    per step, and a trimnet::gemm for the trailing update (half of the flops); the code above
 //    finishes the last BRD_NX columns, and is the plain version (TRIMNET_SVD_LEVEL2=1 forces it).
-// 2. SVD of B in double: implicit-shift QR (Golub–Reinsch: Golub–Kahan steps with the shift
-//    from the trailing 2×2 of BᵀB, splitting where a superdiagonal entry is negligible, and
+// 2. SVD of B. For n >= DC_MIN_N (64), divide and conquer (bidiag_dc.cpp, whose header has the
+//    math; LAPACK's sbdsdc): B split in halves at a row down to leaves of 24 rows solved by the
+//    QR below, each merge an arrowhead matrix whose singular values are the roots of the secular
+//    equation (after deflation of tiny z and equal d), its vectors from the Gu–Eisenstat ẑ
+//    (orthogonal to working precision), and the merged Ub, Vb as trimnet::gemm products with the
+//    children's — most of the ~(8/3)n³ flops are GEMM. Ub and Vb are float and made in U's first
+//    n rows and in V; σ, d, e and the secular equation are double. TRIMNET_SVD_BDQR=1 takes the
+//    QR at every size, TRIMNET_SVD_DC=1 divide and conquer at every size.
+//    Below DC_MIN_N: implicit-shift QR in double (the leaves use it too, accumulating both Ub and
+//    Vb by rotations) (Golub–Reinsch: Golub–Kahan steps with the shift from the trailing 2×2 of BᵀB, splitting where a superdiagonal entry is negligible, and
 //    the left rotations that chase away a negligible diagonal entry). B = Ub Σ Vbᵀ.
 //    Only Vb is accumulated by rotations (splitting at double epsilon); then Ub = B Vb Σ⁻¹,
 //    O(n) per column since B is bidiagonal. That is accurate because the iteration is backward
@@ -37,7 +45,7 @@
 //    FMAs per element instead of four) and in wavefront order (a batch's sweeps advance
 //    together over an L1-sized band of rows). Worker threads apply batch b while the caller's thread
 //    runs the (serial) iteration that produces batch b + 1 (RotationPipeline). ~4n³ flops (8n³
-//    with Ub): the dominant cost for square inputs.
+//    with Ub), serial iteration and rotations: why divide and conquer takes over from n = 64.
 // 3. Back-transformation: U = Q [Ub; 0] (thin) or Q [Ub 0; 0 I] (full), V = P Vb. Each
 //    reflector is applied as X −= τ v (vᵀ X), one fused pass per reflector (the update of
 //    reflector k and the vᵀX of reflector k−1 share the pass); columns of X are split across
@@ -54,12 +62,12 @@
 // orthogonal to about eps_f32·√n. The plain reference this is checked against is the one-sided
 // Jacobi SVD in float64 of the `js` backend (src/backend/svd-js.ts).
 //
-// Cost: bidiagonalisation 4mn² − 4n³/3 flops (half GEMM when blocked), bidiagonal QR ≈ 6n³
-// flops for the rotations (the dominant term for square inputs), back-transformation
+// Cost: bidiagonalisation 4mn² − 4n³/3 flops (half GEMM when blocked), divide and conquer about
+// (8/3)n³ GEMM flops when little deflates (bidiagonal QR ≈ 6n³ rotation flops), back-transformation
 // ≈ 4mn·p − 2n²p + 4n³/3 flops.
 //
 // Files (kernels/cpu/svd/): driver.cpp (this: steps 4 and the order of the others), qr_first.cpp
-// (0), bidiag.cpp and bidiag_blocked.cpp (1), bidiag_qr.cpp (2), back_transform.cpp (3),
+// (0), bidiag.cpp and bidiag_blocked.cpp (1), bidiag_dc.cpp and bidiag_qr.cpp (2), back_transform.cpp (3),
 // common.h (what they share), parallel.h (their threads, on the persistent pool).
 #include <limits>
 #include <numeric>
@@ -73,17 +81,8 @@
 namespace trimnet {
 namespace svd_detail {
 
-// m >= n. A (m×n) is overwritten. U: m×(full ? m : n), V: n×n.
-void svd_tall(float* A, int64_t m, int64_t n, bool full, float* U, float* S, float* V) {
-  const int64_t pu = full ? m : n;
-  const int nthreads = std::max(1, num_threads());
-  std::fill(U, U + m * pu, 0.f);
-  if (n == 0) {
-    for (int64_t i = 0; i < pu && i < m; i++) U[i * pu + i] = 1.f;
-    return;
-  }
-  Bidiag B;
-  bidiagonalize(A, m, n, B, nthreads);
+// Step 2 by QR (and step 4): B = Ub Σ Vbᵀ into U (n rows of m×pu) and V (n×n), S sorted.
+void bidiagonal_svd_qr(Bidiag& B, int64_t n, int64_t pu, int nthreads, float* U, float* S, float* V) {
   // Leading dimension: a multiple of the slab width, but never of 64 doubles (a power-of-two row
   // stride maps every row of a slab to the same L1 sets: 10x slower at n = 1024).
   int64_t ld = (n + ROT_SLAB - 1) / ROT_SLAB * ROT_SLAB;
@@ -115,6 +114,39 @@ void svd_tall(float* A, int64_t m, int64_t n, bool full, float* U, float* S, flo
         U[i * pu + r0 + q] = float(Ut[perm[r0 + q] * ld + i]);
         V[i * n + r0 + q] = float(Vt[perm[r0 + q] * ld + i]);
       }
+  }
+}
+
+// m >= n. A (m×n) is overwritten. U: m×(full ? m : n), V: n×n.
+void svd_tall(float* A, int64_t m, int64_t n, bool full, float* U, float* S, float* V) {
+  const int64_t pu = full ? m : n;
+  const int nthreads = std::max(1, num_threads());
+  std::fill(U, U + m * pu, 0.f);
+  if (n == 0) {
+    for (int64_t i = 0; i < pu && i < m; i++) U[i * pu + i] = 1.f;
+    return;
+  }
+  Bidiag B;
+  bidiagonalize(A, m, n, B, nthreads);
+  const bool dc = env_flag("TRIMNET_SVD_DC") || (n >= DC_MIN_N && !env_flag("TRIMNET_SVD_BDQR"));
+  if (dc) {
+    // Divide and conquer (bidiag_dc.cpp), in the first n rows of U and in V; then the columns
+    // sorted by σ, one row at a time.
+    std::vector<double> sigma;
+    bidiagonal_dc(B.d, B.e, n, U, pu, V, n, sigma);
+    std::vector<int64_t> perm(n);
+    std::iota(perm.begin(), perm.end(), 0);
+    std::stable_sort(perm.begin(), perm.end(), [&](int64_t a, int64_t b) { return sigma[a] > sigma[b]; });
+    for (int64_t r = 0; r < n; r++) S[r] = float(sigma[perm[r]]);
+    std::vector<float> row(n);
+    for (float* X : {U, V})
+      for (int64_t i = 0; i < n; i++) {
+        float* x = X + i * (X == U ? pu : n);
+        for (int64_t r = 0; r < n; r++) row[r] = x[perm[r]];
+        std::copy(row.begin(), row.end(), x);
+      }
+  } else {
+    bidiagonal_svd_qr(B, n, pu, nthreads, U, S, V);
   }
   for (int64_t i = n; i < pu; i++) U[i * pu + i] = 1.f;
   // U = H_0 … H_{n−1} U;  V = G_0 … G_{n−2} V.

@@ -1,0 +1,56 @@
+// The single-sample forward on a backend's fused path (the cpu backend's mlpForwardOne: every
+// layer in one native call, kernels/cpu/mlp_forward.h). A plan is made once per model and
+// reused while the model's arrays, shapes and activations are the ones it was made from; any
+// change (a replaced layer or bias, another backend) makes a new one on the next call, so a plan
+// never runs stale weights. Weights changed in place need nothing: the plan reads the arrays.
+
+import { getBackend } from '../backend/registry.js';
+import type { Backend, FusedForwardOne } from '../backend/types.js';
+import { type ForwardNet, layerActivation } from './forward.js';
+import type { LayerActivation } from './activation.js';
+
+export class ForwardOnePlan {
+  private constructor(
+    private readonly backend: Backend,
+    private readonly fused: FusedForwardOne,
+    private readonly weights: readonly Float32Array[],
+    private readonly biases: readonly Float32Array[],
+    private readonly shapes: readonly (readonly [number, number])[],
+    private readonly acts: readonly LayerActivation[],
+  ) {}
+
+  /** `cached` when it still fits `net` on the current backend, else a new plan; null when the backend has no fused path. */
+  static for(net: ForwardNet, cached: ForwardOnePlan | null): ForwardOnePlan | null {
+    const be = getBackend();
+    if (cached && cached.fits(net, be)) return cached;
+    if (!be.fuseForwardOne) return null;
+    const layers = net.layers.map((l, i) => {
+      const act = layerActivation(net, i);
+      return { weight: l.weight.data, bias: l.bias, outSize: l.weight.shape[0]!, inSize: l.weight.shape[1]!, activation: act.name, leakySlope: act.slope };
+    });
+    return new ForwardOnePlan(
+      be,
+      be.fuseForwardOne(layers),
+      layers.map((l) => l.weight),
+      layers.map((l) => l.bias),
+      layers.map((l) => [l.outSize, l.inSize] as const),
+      net.layers.map((_, i) => layerActivation(net, i)),
+    );
+  }
+
+  /** Writes the logits into out; returns −1 or the index of the first non-finite input (out untouched). */
+  run(x: Float32Array, out: Float32Array): number {
+    return this.fused.run(x, out);
+  }
+
+  private fits(net: ForwardNet, be: Backend): boolean {
+    if (be !== this.backend || net.layers.length !== this.weights.length) return false;
+    for (let i = 0; i < this.weights.length; i++) {
+      const l = net.layers[i]!;
+      const [o, k] = this.shapes[i]!;
+      if (l.weight.data !== this.weights[i] || l.bias !== this.biases[i] || l.weight.shape[0] !== o || l.weight.shape[1] !== k) return false;
+      if (l.weight.data.length !== o * k || l.bias.length !== o || layerActivation(net, i) !== this.acts[i]) return false;
+    }
+    return true;
+  }
+}
