@@ -269,7 +269,7 @@ struct Gemm {
 
   // ---- direct: no packing, for products too small to repay it (see Driver::gemm) ----------
   // The same arithmetic as tile(), element by element (acc from zero, one FMA per q in order,
-  // KC blocks, the same epilogue), so a shape gives bitwise the same C whichever path runs; only
+  // k blocks, the same epilogue), so a shape gives bitwise the same C whichever path runs; only
   // the operands are read in place: op(A) rows broadcast from A itself (TA: A stored k×m, row r
   // of op(A) is column r), B rows (k×n, row stride ldb) a vector at a time. A tile is R rows ×
   // NVt vectors, both cut to what is left (no FMA wasted on padding); the last vector is masked
@@ -334,10 +334,10 @@ struct Gemm {
   }
 
   // All of C by direct tiles: row tiles as even as DR allows (64 rows and DR 12: 6 tiles of 10
-  // or 11, not 5 of 12 and one of 4) × DNR-column tiles, each over all of k (KC blocks in
-  // order, as region() does). b: op(B) as direct_b gives it.
+  // or 11, not 5 of 12 and one of 4) × DNR-column tiles, each over all of k (the k blocks of
+  // kc_block in order, as region() does). b: op(B) as direct_b gives it.
   static void direct(const GemmParams& p, const Epi& e, const float* b) {
-    const int64_t rt = (p.m + DR - 1) / DR, lda = p.trans_a ? p.m : p.k;
+    const int64_t rt = (p.m + DR - 1) / DR, lda = p.trans_a ? p.m : p.k, KB = kc_block(p.k);
     for (int64_t j = 0; j < p.n; j += DNR) {
       const int nrem = static_cast<int>(min_<int64_t>(DNR, p.n - j)), nv = (nrem + W - 1) / W;
       // Rows q (of all k) whose full last vector ends inside B's k·n floats (edge tiles only).
@@ -347,8 +347,8 @@ struct Gemm {
         const int64_t i = t * p.m / rt;
         const int rows = static_cast<int>((t + 1) * p.m / rt - i);
         DirectTile f = direct_tile_for(p.trans_a, rows, nv, nrem % W != 0);
-        for (int64_t pc = 0; pc < p.k; pc += KC) {
-          int64_t kc = min_(KC, p.k - pc);
+        for (int64_t pc = 0; pc < p.k; pc += KB) {
+          int64_t kc = min_(KB, p.k - pc);
           int mode = (pc == 0 ? EP_FIRST : 0) | (pc + kc >= p.k ? EP_LAST : 0);
           const float* a = p.trans_a ? p.a + pc * p.m + i : p.a + i * p.k + pc;
           f(kc, a, lda, b + pc * p.n + j, p.n, whole - pc, p.c + i * p.n + j, p.n, rows, nrem, mode, e,
