@@ -12,19 +12,13 @@ import { getBackend, setBackend } from '../src/backend/registry.js';
 import type { GemmOptions } from '../src/backend/types.js';
 import { DataError } from '../src/errors.js';
 import { MLP } from '../src/nn/mlp.js';
-import { Rng } from '../src/rng.js';
 import { Tensor } from '../src/tensor.js';
+import { rand } from './helpers/random.js';
 import { firstMismatch, gemmTolerance } from './helpers/tolerance.mjs';
 
 const { addon } = loadAddon();
 const onCpu = addon !== null && getBackend().name === 'cpu';
 
-function rand(n: number, seed: number, scale = 1): Float32Array {
-  const r = new Rng(seed);
-  const a = new Float32Array(n);
-  for (let i = 0; i < n; i++) a[i] = r.uniform(-scale, scale);
-  return a;
-}
 
 /** forward() on one row: the m = 1 GEMM per layer that forwardOne must reproduce exactly. */
 const oneRow = (m: MLP, x: Float32Array) => m.forward(new Tensor(x, [1, x.length])).data;
@@ -44,7 +38,7 @@ describe.runIf(onCpu)('forwardOne: one native call for the whole net', () => {
       for (const m of nets) {
         // Back to back, so that after the first calls the pool's workers are spinning and join
         // (forwardOne only uses workers that already spin).
-        const xs = Array.from({ length: 5 }, (_, s) => rand(m.inputSize, 10 + s, 2));
+        const xs = Array.from({ length: 5 }, (_, s) => rand(m.inputSize, 10 + s).map((v) => 2 * v));
         const want = xs.map((x) => Array.from(oneRow(m, x)));
         for (let rep = 0; rep < 20; rep++) {
           const s = rep % 5;
