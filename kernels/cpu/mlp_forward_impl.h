@@ -119,8 +119,8 @@ struct ForwardOne {
     // Only workers already spinning help (a request never waits for one to wake up); when none
     // was and requests come back to back, they are woken after this one, for the next.
     // A worker the OS takes off its core (other processes want both cores) holds up the chunks it
-    // claimed, so a shared run slower than 5/4 of the best this net has had, alone or shared,
-    // sends the next BACKOFF requests of the net to run alone before sharing is tried again.
+    // claimed, so SLOW_STREAK shared runs in a row slower than 5/4 of the fastest this net has run
+    // alone send the next BACKOFF requests of the net to run alone before sharing is tried again.
     using clock = std::chrono::steady_clock;
     thread_local clock::time_point last{};
     History& hist = history(weights);
@@ -133,18 +133,22 @@ struct ForwardOne {
       worker(&job, 0, 1);
     }  // (not shared and no backoff: pool_run_hot ran it alone)
     const double ns = double(std::chrono::duration_cast<std::chrono::nanoseconds>(clock::now() - t0).count());
-    if (shared && hist.best > 0 && ns > 1.25 * hist.best) hist.alone_left = BACKOFF;
-    if (hist.best == 0 || ns < hist.best) hist.best = ns;
+    if (shared) {
+      hist.slow_streak = hist.best_alone > 0 && ns > 1.25 * hist.best_alone ? hist.slow_streak + 1 : 0;
+      if (hist.slow_streak >= SLOW_STREAK) hist.alone_left = BACKOFF, hist.slow_streak = 0;
+    }
+    if (!shared && (hist.best_alone == 0 || ns < hist.best_alone)) hist.best_alone = ns;
     if (!shared && hist.alone_left == 0 && frequent) trimnet::pool_wake(nth);
   }
 
-  // Per net (told apart by its weight count), on each calling thread: the fastest request seen,
-  // and how many more run alone.
-  static constexpr int BACKOFF = 256;
+  // Per net (told apart by its weight count), on each calling thread: the fastest request run
+  // alone, and how many more run alone.
+  static constexpr int BACKOFF = 256, SLOW_STREAK = 3;
   struct History {
     int64_t weights = -1;
-    double best = 0;
+    double best_alone = 0;  // ns
     int alone_left = 0;
+    int slow_streak = 0;  // shared runs in a row slower than 5/4 of best_alone
   };
   static History& history(int64_t weights) {
     thread_local History slots[4];

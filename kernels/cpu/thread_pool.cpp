@@ -108,11 +108,12 @@ class Pool {
       // Spin briefly for the next generation, then sleep.
       auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(50);
       int spins = 0;
+      if (static_cast<size_t>(id) <= MAX_WORKERS) heartbeat_[id - 1].store(now_ns(), std::memory_order_relaxed);
       spinning_.fetch_add(1, std::memory_order_acq_rel);
       bool counted = true;
       while (gen_.load(std::memory_order_acquire) == seen) {
         TRIMNET_PAUSE();
-        if (++spins % 16 == 0 && static_cast<size_t>(id) <= MAX_WORKERS) heartbeat_[id - 1].store(now_ns(), std::memory_order_relaxed);
+        if (++spins % 8 == 0 && static_cast<size_t>(id) <= MAX_WORKERS) heartbeat_[id - 1].store(now_ns(), std::memory_order_relaxed);
         if (spins % 64 == 0 && std::chrono::steady_clock::now() > until) {
           // No longer counted as spinning before sleeping: a hot run that still counted this
           // worker has bumped gen_ under mu_, which the wait's predicate sees, so no run is lost.
