@@ -9,7 +9,7 @@
 //
 // Each suite runs as its own process with TRIMNET_KERNEL set, so the kernel choice is the one a
 // user with that CPU gets. Takes ~15 minutes per ISA on 2 cores; run it on a quiet machine.
-//   npm run bench:machine [-- --quick] [-- --isa avx2]
+//   npm run bench:machine [-- --quick] [-- --isa avx2] [-- --assemble (gather the latest files, run nothing)]
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -18,6 +18,7 @@ import { benchDir, cpuTag, machine } from './lib.mjs';
 
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
+const assemble = argv.includes('--assemble'); // only gather the suites' latest result files
 const only = argv.includes('--isa') ? argv[argv.indexOf('--isa') + 1] : null;
 const { loadAddon } = await import(join(benchDir, '..', 'dist', 'src', 'backend', 'addon.js'));
 const { addon } = loadAddon();
@@ -45,9 +46,11 @@ const suites = [
 for (const isa of isas) {
   const parts = [];
   for (const [suite, args, file] of suites) {
-    console.log(`\n=== ${isa}: ${suite} ${args.join(' ')}`);
-    const r = spawnSync(process.execPath, [join(benchDir, `${suite}.bench.mjs`), ...args], { stdio: 'inherit', env: { ...process.env, TRIMNET_KERNEL: isa } });
-    if (r.status !== 0) throw new Error(`${suite} failed (exit ${r.status})`);
+    if (!assemble) {
+      console.log(`\n=== ${isa}: ${suite} ${args.join(' ')}`);
+      const r = spawnSync(process.execPath, [join(benchDir, `${suite}.bench.mjs`), ...args], { stdio: 'inherit', env: { ...process.env, TRIMNET_KERNEL: isa } });
+      if (r.status !== 0) throw new Error(`${suite} failed (exit ${r.status})`);
+    }
     const text = readFileSync(join(benchDir, 'results', `${file(isa)}.md`), 'utf8');
     parts.push(text.replace(/^# /, '## ').replace(/\n#(#*) /g, '\n##$1 '));
   }
