@@ -11,7 +11,7 @@
 // user with that CPU gets. Takes ~15 minutes per ISA on 2 cores; run it on a quiet machine.
 //   npm run bench:machine [-- --quick] [-- --isa avx2] [-- --assemble (gather the latest files, run nothing)]
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { benchDir, cpuTag, machine } from './lib.mjs';
@@ -43,6 +43,8 @@ const suites = [
   ['svd', quick ? ['--quick'] : [], () => 'svd'],
   ['svd', [...(quick ? ['--quick'] : []), '--single'], () => 'svd-single'],
 ];
+// svd.bench.mjs writes one file whatever the kernel: each ISA's run is kept as <file>-<isa>-<cpu>.md
+const kept = (file, isa) => (file.includes(isa) ? file : `${file}-${isa}-${cpuTag()}`);
 for (const isa of isas) {
   const parts = [];
   for (const [suite, args, file] of suites) {
@@ -51,7 +53,9 @@ for (const isa of isas) {
       const r = spawnSync(process.execPath, [join(benchDir, `${suite}.bench.mjs`), ...args], { stdio: 'inherit', env: { ...process.env, TRIMNET_KERNEL: isa } });
       if (r.status !== 0) throw new Error(`${suite} failed (exit ${r.status})`);
     }
-    const text = readFileSync(join(benchDir, 'results', `${file(isa)}.md`), 'utf8');
+    if (!assemble && kept(file(isa), isa) !== file(isa))
+      copyFileSync(join(benchDir, 'results', `${file(isa)}.md`), join(benchDir, 'results', `${kept(file(isa), isa)}.md`));
+    const text = readFileSync(join(benchDir, 'results', `${kept(file(isa), isa)}.md`), 'utf8');
     parts.push(text.replace(/^# /, '## ').replace(/\n#(#*) /g, '\n##$1 '));
   }
   const head = [
