@@ -19,6 +19,9 @@ const quick = process.argv.includes('--quick');
 const single = process.argv.includes('--single');
 const { loadAddon } = await import('../dist/src/backend/addon.js');
 const addon = loadAddon().addon;
+// Like for like (as in gemm.bench.mjs): our AVX2 kernels on an AVX-512 CPU race OpenBLAS's Haswell ones.
+const isa = (addon?.info().kernel ?? 'none').split(' ')[0];
+const blasCore = isa === 'avx2' && addon?.info().cpuFeatures.includes('avx512f') ? { OPENBLAS_CORETYPE: 'Haswell' } : {};
 const threads = single ? 1 : 2;
 addon.setThreads(threads);
 const shapes = quick ? [[256, 256], [768, 768]] : [[256, 256], [768, 768], [1024, 1024], [2000, 768]];
@@ -64,7 +67,7 @@ function timeTrimnet(a, m, n, cpuTimes) {
 }
 for (let r = 0; r < rounds; r++) {
   const peer = havePython
-    ? runPython(join(benchDir, 'peers', 'scipy_svd.py'), shapes.map(key), { OPENBLAS_NUM_THREADS: String(threads) })
+    ? runPython(join(benchDir, 'peers', 'scipy_svd.py'), shapes.map(key), { OPENBLAS_NUM_THREADS: String(threads), ...blasCore })
     : null;
   for (const [m, n] of shapes) {
     const run = runs.get(key([m, n]));
@@ -130,7 +133,7 @@ for (const [m, n] of shapes) {
 const body = [
   'Thin SVD (U, S, V) of a uniform(-1, 1) float32 matrix; median seconds. GFLOP/s use the nominal',
   'Golub–Reinsch count 14mn² + 8n³. sgesdd: `scipy.linalg.svd(a, lapack_driver="gesdd")` on float32,',
-  `OpenBLAS, OPENBLAS_NUM_THREADS=${threads}. ml-matrix: one run (float64, pure JS).`,
+  `OpenBLAS, OPENBLAS_NUM_THREADS=${threads}${blasCore.OPENBLAS_CORETYPE ? `, OPENBLAS_CORETYPE=${blasCore.OPENBLAS_CORETYPE} (like for like with trimnet's ${isa} kernels)` : ''}. ml-matrix: one run (float64, pure JS).`,
   `trimnet: ${cpu.name} backend, ${addon.info().threads} thread(s); "QR path": the same with TRIMNET_SVD_BDQR=1`,
   '(bidiagonal QR instead of divide and conquer for the bidiagonal SVD).',
   `${rounds} alternating rounds (sgesdd, trimnet, trimnet QR path per round); medians of the rounds' medians.`,
