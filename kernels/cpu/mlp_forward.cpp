@@ -2,7 +2,6 @@
 // (mlp_forward_impl.h, instantiated in gemm_avx512.cpp / gemm_avx2.cpp / gemm_scalar.cpp).
 #include "mlp_forward.h"
 
-#include <algorithm>
 #include <vector>
 
 #include "finite.h"
@@ -30,13 +29,10 @@ int64_t mlp_forward_one(const DenseLayer* layers, int nlayers, const float* x, f
   if (nlayers <= 0) return -1;
   int64_t bad = first_non_finite(x, layers[0].in);
   if (bad >= 0) return bad;
-  // The hidden outputs live in this thread's buffer (each 16-float aligned), reused across calls.
-  int64_t room = 0, widest = 0;
-  for (int l = 0; l + 1 < nlayers; l++) {
-    room += (layers[l].out + 15) / 16 * 16;
-    widest = std::max<int64_t>(widest, (layers[l].out + 15) / 16 * 16);
-  }
-  room = std::max(room, 2 * widest);
+  // The hidden outputs live in this thread's buffer, one 16-float-rounded slot per hidden layer
+  // (mlp_forward_impl.h), reused across calls.
+  int64_t room = 0;
+  for (int l = 0; l + 1 < nlayers; l++) room += (layers[l].out + 15) / 16 * 16;
   thread_local std::vector<float> hidden;
   if (static_cast<int64_t>(hidden.size()) < room + 16) hidden.resize(room + 16);
   forward_one_kernel()(layers, nlayers, x, out, hidden.data(), num_threads());

@@ -69,17 +69,10 @@ struct ForwardOne {
     }
   }
 
-  // The widest hidden layer, rounded up to whole 16-float lines.
-  static int64_t hidden_stride(const trimnet::DenseLayer* layers, int nlayers) {
-    int64_t w = 0;
-    for (int l = 0; l + 1 < nlayers; l++) w = max_(w, (layers[l].out + 15) / 16 * 16);
-    return w;
-  }
-
-  // hidden: caller-owned room for every hidden layer's output: the sum of their widths, each
-  // rounded up to 16 floats so no two layers share a cache line (one thread alone ping-pongs
-  // between two hidden_stride halves of it).
+  // hidden: caller-owned room for every hidden layer's output, one after another, each rounded up
+  // to whole 16-float lines (no two layers share a cache line).
   static constexpr int MAX_LAYERS = 32;
+  static int64_t slot(int64_t width) { return (width + 15) / 16 * 16; }
 
   static void run(const trimnet::DenseLayer* layers, int nlayers, const float* x, float* out, float* hidden,
                   int nthreads) {
@@ -91,20 +84,22 @@ struct ForwardOne {
     int nth = 4 * weights * int64_t(sizeof(float)) > 3 * trimnet::l2_cache_bytes() ? min_(nthreads, MAX_CHUNKS / 2) : 1;
     if (nth <= 1 || nlayers > MAX_LAYERS) {
       const float* h = x;
+      float* next = hidden;
       for (int l = 0; l < nlayers; l++) {
-        float* o = l == nlayers - 1 ? out : hidden + (l % 2) * hidden_stride(layers, nlayers);
+        float* o = l == nlayers - 1 ? out : next;
         rows(layers[l], h, o, 0, layers[l].out);
         h = o;
+        next += slot(layers[l].out);
       }
       return;
     }
     const float* in[MAX_LAYERS];
     float* outs[MAX_LAYERS];
-    float* h = hidden;
+    float* next = hidden;
     for (int l = 0; l < nlayers; l++) {
       in[l] = l == 0 ? x : outs[l - 1];
-      outs[l] = l == nlayers - 1 ? out : h;
-      h += (layers[l].out + 15) / 16 * 16;
+      outs[l] = l == nlayers - 1 ? out : next;
+      next += slot(layers[l].out);
     }
     LayerSync sync[MAX_LAYERS];
     for (int l = 0; l < nlayers; l++) {

@@ -49,10 +49,10 @@ class Pool {
     cv_.notify_all();
   }
 
-  // Workers spinning now and seen running in the last few µs: a spinner that the OS has taken off
-  // its core (another process wants it) would join late and hold up the chunks it claims.
+  // Workers whose spin loop ran in the last few µs: a sleeping worker would need a wake-up, and a
+  // spinner that the OS has taken off its core (another process wants it) would join late and
+  // hold up the chunks it claims.
   int live_spinners() const {
-    if (spinning_.load(std::memory_order_acquire) == 0) return 0;
     const int64_t now = now_ns();
     int live = 0;
     for (size_t i = 0; i < threads_.size() && i < MAX_WORKERS; i++)
@@ -108,23 +108,19 @@ class Pool {
       // Spin briefly for the next generation, then sleep.
       auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(50);
       int spins = 0;
-      if (static_cast<size_t>(id) <= MAX_WORKERS) heartbeat_[id - 1].store(now_ns(), std::memory_order_relaxed);
-      spinning_.fetch_add(1, std::memory_order_acq_rel);
-      bool counted = true;
+      beat(id, now_ns());
       while (gen_.load(std::memory_order_acquire) == seen) {
         TRIMNET_PAUSE();
-        if (++spins % 8 == 0 && static_cast<size_t>(id) <= MAX_WORKERS) heartbeat_[id - 1].store(now_ns(), std::memory_order_relaxed);
+        if (++spins % 8 == 0) beat(id, now_ns());
         if (spins % 64 == 0 && std::chrono::steady_clock::now() > until) {
-          // No longer counted as spinning before sleeping: a hot run that still counted this
-          // worker has bumped gen_ under mu_, which the wait's predicate sees, so no run is lost.
-          spinning_.fetch_sub(1, std::memory_order_acq_rel);
-          counted = false;
+          // Not live while asleep. A hot run that still counted this worker has bumped gen_ under
+          // mu_, which the wait's predicate sees, so no run is lost (at worst it gets no help).
+          beat(id, 0);
           std::unique_lock<std::mutex> lk(mu_);
           cv_.wait(lk, [&] { return gen_.load() != seen; });
           break;
         }
       }
-      if (counted) spinning_.fetch_sub(1, std::memory_order_acq_rel);
       seen = gen_.load(std::memory_order_acquire);
       if (stop_) return;
       int t = tickets_.load(std::memory_order_acquire);
@@ -143,10 +139,12 @@ class Pool {
   std::atomic<unsigned> gen_{0};
   std::atomic<int> tickets_{0};  // workers that may still join the current run
   std::atomic<int> done_{0};     // workers that joined and finished
-  std::atomic<int> spinning_{0};  // workers waiting for the next run without sleeping
   static constexpr size_t MAX_WORKERS = 256;
   static constexpr int64_t LIVE_NS = 10'000;
-  std::atomic<int64_t> heartbeat_[MAX_WORKERS] = {};  // worker id − 1: when its spin last ran
+  std::atomic<int64_t> heartbeat_[MAX_WORKERS] = {};  // worker id − 1: when its spin last ran (0: asleep)
+  void beat(int id, int64_t t) {
+    if (static_cast<size_t>(id) <= MAX_WORKERS) heartbeat_[id - 1].store(t, std::memory_order_relaxed);
+  }
   static int64_t now_ns() {
     return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
   }
