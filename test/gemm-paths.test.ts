@@ -1,5 +1,6 @@
 // The CPU GEMM's paths (kernels/cpu/gemm_impl.h): m <= 4 without packing, the direct tiles for
-// products under 2 MFLOP (m·n·k < 1e6, no packing, one thread), and the packed, threaded blocks.
+// products under 2 MFLOP (m·n·k < 1e6, no packing, one thread) and for C narrower than a packed
+// sliver (threaded by rows), and the packed, threaded blocks (A read in place for a narrow C).
 // Each is checked against the js reference at its size thresholds ±1, and the direct and packed
 // paths must agree bitwise (they do the same arithmetic per element: one FMA per k in order, in
 // the same KC blocks, the same epilogue), as must any thread count: results depend on the ISA
@@ -22,6 +23,9 @@ const shapes: [number, number, number][] = [
   [100, 100, 99], [100, 100, 100], [99, 101, 100], [101, 99, 101], [5, 200, 999], [5, 200, 1000],
   [4, 64, 64], [5, 64, 64], [64, 64, 64], [7, 15, 9], [11, 17, 3], [13, 31, 40], [25, 33, 70],
   [12, 47, 1], [23, 8, 5], [1000, 3, 2], [6, 500, 330],
+  // C narrower than a packed sliver over ≥ 2 MFLOP (the direct tiles, threads over row tiles),
+  // and narrow C with k not a multiple of 256 (A read in place, a last partial row tile packed).
+  [1024, 10, 194], [601, 17, 200], [257, 151, 300], [130, 300, 129],
 ];
 
 describe.runIf(cpu !== null && addon !== null)('cpu gemm paths', () => {
@@ -74,9 +78,25 @@ describe.runIf(cpu !== null && addon !== null)('cpu gemm paths', () => {
     });
   }
 
+  // A stored m×k is read in place for a narrow C (k not a multiple of 256), A stored k×m is
+  // packed: the same product either way must give the same bits.
+  it('A read in place equals A packed, bit for bit', () => {
+    for (const [m, n, k] of [[257, 151, 300], [130, 300, 129], [1000, 40, 97], [13, 64, 785]] as [number, number, number][]) {
+      const a = rand(m * k, 11), b = rand(n * k, 12), bias = rand(n, 13);
+      const at = new Float32Array(k * m);
+      for (let i = 0; i < m; i++) for (let q = 0; q < k; q++) at[q * m + i] = a[i * k + q]!;
+      for (const opts of [{ transB: true }, { transB: false, bias, activation: 'relu' }] as GemmOptions[]) {
+        const inPlace = new Float32Array(m * n), packed = new Float32Array(m * n);
+        backend.gemm(m, n, k, a, b, inPlace, opts);
+        backend.gemm(m, n, k, at, b, packed, { ...opts, transA: true });
+        expect(Buffer.from(inPlace.buffer).equals(Buffer.from(packed.buffer)), `${m}×${n}×${k}`).toBe(true);
+      }
+    }
+  });
+
   it('the result does not depend on the thread count (packed and direct shapes)', () => {
     try {
-      for (const [m, n, k] of [[300, 200, 500], [1000, 40, 64], [30, 900, 70], [64, 64, 64]] as [number, number, number][]) {
+      for (const [m, n, k] of [[300, 200, 500], [1000, 40, 64], [30, 900, 70], [64, 64, 64], [1000, 10, 300], [257, 151, 300]] as [number, number, number][]) {
         const a = rand(m * k, 9), b = rand(k * n, 10);
         const outs = [1, 2, 3, 5].map((t) => {
           addon!.setThreads(t);

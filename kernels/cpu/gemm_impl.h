@@ -19,7 +19,7 @@
 // Transposes are absorbed by the packing routines. Edge tiles are zero-padded in the packs and
 // stored with masked loads/stores. Small m (the inference shape 1×k·Bᵀ) skips packing, and so
 // do products under 2 MFLOP (direct tiles over A and B in place, one thread: packing and waking
-// a worker would cost more than they save there).
+// a worker would cost more than they save there) and C narrower than one packed sliver.
 //
 // Threads: the output is cut into chunks (column ranges, or row ranges when n is narrow), and
 // workers take chunks from an atomic counter, each running the single-thread loop above with its
@@ -156,6 +156,28 @@ struct Gemm {
           for (; r < rows; r++) d[q * MR + r] = src[r];
           for (; r < MR; r++) d[q * MR + r] = 0.f;
         }
+      } else if constexpr (MR <= W && W > 1) {
+        // W depths at a time: the next W floats of each of the MR rows (read contiguously),
+        // transposed in registers, become W depth rows of the sliver, MR floats each (rows past
+        // `rows` pack as zeros). Each store writes a whole vector, whose last W − MR lanes the
+        // next depth row's store overwrites; the sliver's last one is masked to MR.
+        for (int64_t q0 = 0; q0 < kc; q0 += W) {
+          const int qn = static_cast<int>(min_<int64_t>(W, kc - q0));
+          V r[W];
+          for (int i = 0; i < W; i++) {
+            if (i >= rows) {
+              r[i] = T::zero();
+              continue;
+            }
+            const float* src = p.a + (i0 + s + i) * p.k + p0 + q0;
+            r[i] = qn == W ? T::loadu(src) : T::loadn(src, qn);
+          }
+          T::transpose(r);
+          for (int i = 0; i < qn; i++) {
+            if (q0 + i + 1 < kc) T::storeu(d + (q0 + i) * MR, r[i]);
+            else T::storen(d + (q0 + i) * MR, r[i], MR);
+          }
+        }
       } else {  // MR row streams read side by side, the sliver written contiguously
         const float* src[MR];
         for (int r = 0; r < MR; r++) src[r] = p.a + (i0 + s + min_(r, rows - 1)) * p.k + p0;
@@ -231,6 +253,36 @@ struct Gemm {
     }
     epilogue<MR, NV>(acc, c, ldc, mrem, nrem, mode, e, bias);
   }
+
+  // The same tile with A read in place (rows lda floats apart, kc depths from a), as MLAS reads
+  // it: for a narrow C, packing A costs as much as a tenth of the product (each element is
+  // copied once and used only n times). The same FMAs in the same order as tile().
+  static inline void tile_in_place(int64_t kc, const float* __restrict a, int64_t lda, const float* __restrict b,
+                                   float* c, int64_t ldc, int nrem, int mode, const Epi& e, const float* bias) {
+    V acc[MR][NV];
+    for (int r = 0; r < MR; r++)
+      for (int v = 0; v < NV; v++) acc[r][v] = T::zero();
+    for (int r = 0; r < MR; r++) {
+      __builtin_prefetch(c + r * ldc, 1);
+      __builtin_prefetch(c + r * ldc + NR - 1, 1);
+    }
+    for (int64_t q = 0; q < kc; q++) {
+      V bv[NV];
+      for (int v = 0; v < NV; v++) bv[v] = T::load(b + v * W);
+      for (int r = 0; r < MR; r++) {
+        V av = T::set1(a[r * lda]);
+        for (int v = 0; v < NV; v++) acc[r][v] = T::fmadd(av, bv[v], acc[r][v]);
+      }
+      a += 1;
+      b += NR;
+    }
+    epilogue<MR, NV>(acc, c, ldc, MR, nrem, mode, e, bias);
+  }
+
+  // A in place pays when C is narrow (few column tiles share each packed sliver) and A's rows do
+  // not all fall in the same L1 sets (a row stride of a multiple of 1 KiB would have the MR rows
+  // evict each other).
+  static bool a_in_place(const GemmParams& p) { return !p.trans_a && p.n <= 16 * NR && p.k % 256 != 0; }
 
   // acc (R rows × NR) into C: pc == 0: C = alpha·acc + beta·C (C not read when beta == 0);
   // pc > 0: C += alpha·acc; last pc: C = act(C + bias). Rows from mrem and columns from nrem on
@@ -333,17 +385,20 @@ struct Gemm {
     return bt;
   }
 
-  // All of C by direct tiles: row tiles as even as DR allows (64 rows and DR 12: 6 tiles of 10
-  // or 11, not 5 of 12 and one of 4) × DNR-column tiles, each over all of k (the k blocks of
-  // kc_block in order, as region() does). b: op(B) as direct_b gives it.
-  static void direct(const GemmParams& p, const Epi& e, const float* b) {
-    const int64_t rt = (p.m + DR - 1) / DR, lda = p.trans_a ? p.m : p.k, KB = kc_block(p.k);
+  // Row tiles of the direct path: as even as DR allows (64 rows and DR 12: 6 tiles of 10 or 11,
+  // not 5 of 12 and one of 4); tile t holds rows [t·m/rt, (t+1)·m/rt).
+  static int64_t direct_row_tiles(int64_t m) { return (m + DR - 1) / DR; }
+
+  // Row tiles [t0, t1) of C by direct tiles: each row tile × DNR-column tiles, each over all of k
+  // (the k blocks of kc_block in order, as region() does). b: op(B) as direct_b gives it.
+  static void direct(const GemmParams& p, const Epi& e, const float* b, int64_t t0, int64_t t1) {
+    const int64_t rt = direct_row_tiles(p.m), lda = p.trans_a ? p.m : p.k, KB = kc_block(p.k);
     for (int64_t j = 0; j < p.n; j += DNR) {
       const int nrem = static_cast<int>(min_<int64_t>(DNR, p.n - j)), nv = (nrem + W - 1) / W;
       // Rows q (of all k) whose full last vector ends inside B's k·n floats (edge tiles only).
       const int64_t over = j + int64_t(nv) * W - p.n;
       const int64_t whole = over > 0 ? p.k - (over + p.n - 1) / p.n : p.k;
-      for (int64_t t = 0; t < rt; t++) {
+      for (int64_t t = t0; t < t1; t++) {
         const int64_t i = t * p.m / rt;
         const int rows = static_cast<int>((t + 1) * p.m / rt - i);
         DirectTile f = direct_tile_for(p.trans_a, rows, nv, nrem % W != 0);
@@ -391,13 +446,16 @@ struct Gemm {
     float* ap = ws;
     float* bp = ws + MB * KCMAX;
     const int64_t NB = nb();
+    const bool in_place = a_in_place(p);
     for (int64_t ic = i0; ic < i1; ic += MB) {
       int64_t mb = min_(MB, i1 - ic);
       const int64_t KB = kc_block(p.k);
       for (int64_t pc = 0; pc < p.k; pc += KB) {
         int64_t kc = min_(KB, p.k - pc);
         int mode = (pc == 0 ? EP_FIRST : 0) | (pc + kc >= p.k ? EP_LAST : 0);
-        pack_a(p, ic, mb, pc, kc, ap);
+        // In place, only a last partial sliver is packed (its rows past m must read as zeros).
+        const int64_t whole = in_place ? mb / MR * MR : 0;
+        pack_a(p, ic + whole, mb - whole, pc, kc, ap + whole * kc);
         for (int64_t jc = j0; jc < j1; jc += NB) {
           int64_t nb = min_(NB, j1 - jc);
           pack_b(p, pc, kc, jc, nb, bp);
@@ -405,8 +463,10 @@ struct Gemm {
             int mrem = static_cast<int>(min_<int64_t>(MR, mb - ir));
             for (int64_t jr = 0; jr < nb; jr += NR) {
               int nrem = static_cast<int>(min_<int64_t>(NR, nb - jr));
-              tile(kc, ap + ir * kc, bp + jr * kc, p.c + (ic + ir) * p.n + jc + jr, p.n, mrem, nrem, mode, e,
-                   e.bias ? e.bias + jc + jr : nullptr);
+              float* c = p.c + (ic + ir) * p.n + jc + jr;
+              const float* bias = e.bias ? e.bias + jc + jr : nullptr;
+              if (ir < whole) tile_in_place(kc, p.a + (ic + ir) * p.k + pc, p.k, bp + jr * kc, c, p.n, nrem, mode, e, bias);
+              else tile(kc, ap + ir * kc, bp + jr * kc, c, p.n, mrem, nrem, mode, e, bias);
             }
           }
         }
@@ -609,6 +669,24 @@ struct Driver {
 
   static constexpr double DIRECT_MAX_FLOPS = 2.0e6;
 
+  // The direct path over row tiles, shared by threads (products too big for one core but narrower
+  // than one packed sliver).
+  struct DirectJob {
+    const GemmParams* p;
+    Epi e;
+    const float* b;
+    int64_t tiles, per;
+    std::atomic<int64_t> next{0};
+  };
+  static void direct_worker(void* ctx, int, int) {
+    DirectJob& j = *static_cast<DirectJob*>(ctx);
+    for (;;) {
+      const int64_t t0 = j.next.fetch_add(1) * j.per;
+      if (t0 >= j.tiles) break;
+      G::direct(*j.p, j.e, j.b, t0, min_(j.tiles, t0 + j.per));
+    }
+  }
+
   static void gemm(const GemmParams& p, int nthreads) {
     Epi e{p.alpha, p.beta, p.slope, p.bias, p.act};
     double flops = 2.0 * double(p.m) * double(p.n) * double(p.k);
@@ -639,9 +717,21 @@ struct Driver {
     // Below ~100³ one thread does it all (a wake-up costs more than it saves), and without
     // packing: copying A and B into slivers takes longer than the product gains from them.
     // The same arithmetic as the packed path, so the switch never changes a result.
-    if (flops < DIRECT_MAX_FLOPS) {
+    // So does a C narrower than one packed sliver (a classifier's logits, n = 10 against NR = 32):
+    // the packed tile would spend most of its FMAs on zero padding, the direct one is cut to
+    // ceil(n/W) vectors and reads A once, in place. Threads then take row tiles. (A transposed B
+    // is copied whole for it: only up to 1 Mi floats, beyond that it is packed in blocks.)
+    const bool narrow = p.n < G::NR && (!p.trans_b || p.n * p.k <= (int64_t(1) << 20));
+    if (flops < DIRECT_MAX_FLOPS || narrow) {
       const float* b = G::direct_b(p, trimnet::thread_workspace(p.trans_b ? static_cast<size_t>(p.n * p.k) : 1));
-      G::direct(p, e, b);
+      DirectJob job;
+      job.p = &p;
+      job.e = e;
+      job.b = b;
+      job.tiles = G::direct_row_tiles(p.m);
+      const int nth = flops < DIRECT_MAX_FLOPS ? 1 : static_cast<int>(min_<int64_t>(nthreads, job.tiles));
+      job.per = max_<int64_t>(1, (job.tiles + 2 * nth - 1) / (2 * nth));
+      trimnet::pool_run(nth, direct_worker, &job);
       return;
     }
     Job job;
