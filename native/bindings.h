@@ -12,7 +12,7 @@ void registerGemm(Napi::Env env, Napi::Object exports);  // gemm, gemmAsync, col
 void registerSvd(Napi::Env env, Napi::Object exports);   // svd, svdAsync
 void registerDense64(Napi::Env env, Napi::Object exports);  // cholesky64, solveLower64
 void registerFinite(Napi::Env env, Napi::Object exports);   // firstNonFinite
-void registerMlp(Napi::Env env, Napi::Object exports);      // mlpPlan, mlpForwardOne
+void registerMlp(Napi::Env env, Napi::Object exports);      // mlpPlan, mlpForwardOne, mlpForwardRows
 void registerCuda(Napi::Env env, Napi::Object exports);  // exports.cuda = { ... } when built with CUDA
 
 struct CudaInfo {

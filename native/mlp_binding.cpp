@@ -3,6 +3,8 @@
 //           slopes: number[]) -> plan
 //   mlpForwardOne(plan, x: Float32Array, out: Float32Array) -> −1, or the index of the first
 //           non-finite entry of x (nothing computed)
+//   mlpForwardRows(plan, x: Float32Array, rows: number, out: Float32Array) -> the same for rows
+//           samples (x rows×in, out rows×out; on a non-finite x, out holds no defined values)
 // A plan is made once per model and holds references to its weight and bias arrays, so a
 // request passes three arguments instead of every layer's. Each call re-reads the arrays' data
 // and length through those references, so a plan never uses memory that moved, shrank or was
@@ -123,34 +125,65 @@ static Napi::Value MlpPlanNew(const Napi::CallbackInfo& info) {
   return obj;
 }
 
-static Napi::Value MlpForwardOne(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  checkArity(info, kMlpForwardOne);
+// The plan of argument 0 (type-tagged by mlpPlan).
+static MlpPlan& planArg(const Napi::CallbackInfo& info) {
   bool tagged = false;
-  if (info[0].IsObject()) napi_check_object_type_tag(env, info[0], &kPlanTag, &tagged);
-  if (!tagged) throwType(env, "a plan made by mlpPlan", "plan", info[0]);
+  if (info[0].IsObject()) napi_check_object_type_tag(info.Env(), info[0], &kPlanTag, &tagged);
+  if (!tagged) throwType(info.Env(), "a plan made by mlpPlan", "plan", info[0]);
   void* data = nullptr;
-  if (napi_unwrap(env, info[0], &data) != napi_ok || !data) throw Napi::Error::New(env, "the plan has no data");
-  MlpPlan& plan = *static_cast<MlpPlan*>(data);
-  const int nl = static_cast<int>(plan.layers.size());
-  auto x = argArray<float>(info, 1, "x", plan.layers.front().in);
-  auto out = argArray<float>(info, 2, "out", plan.layers.back().out);
-  const float* o0 = out.Data();
-  const float* o1 = o0 + plan.layers.back().out;
-  auto overlaps = [&](const float* p, int64_t len) { return p < o1 && o0 < p + len; };
-  if (overlaps(x.Data(), plan.layers.front().in)) throw Napi::RangeError::New(env, "out must not share memory with x");
-  for (int l = 0; l < nl; l++) {
+  if (napi_unwrap(info.Env(), info[0], &data) != napi_ok || !data) throw Napi::Error::New(info.Env(), "the plan has no data");
+  return *static_cast<MlpPlan*>(data);
+}
+
+// The plan's layers pointed at their arrays as they are now; throws when out (n floats) shares
+// memory with a weight or bias.
+static void refreshLayers(Napi::Env env, MlpPlan& plan, const float* out, int64_t n) {
+  auto overlaps = [&](const float* p, int64_t len) { return p < out + n && out < p + len; };
+  for (size_t l = 0; l < plan.layers.size(); l++) {
     trimnet::DenseLayer& L = plan.layers[l];
-    L.w = liveData(env, plan.weights[l], L.out * L.in, "weights", l);
-    L.bias = liveData(env, plan.biases[l], L.out, "bias", l);
+    L.w = liveData(env, plan.weights[l], L.out * L.in, "weights", static_cast<int>(l));
+    L.bias = liveData(env, plan.biases[l], L.out, "bias", static_cast<int>(l));
     if (overlaps(L.w, L.out * L.in) || overlaps(L.bias, L.out))
       throw Napi::RangeError::New(env, "out must not share memory with the model's weights");
   }
+}
+
+static Napi::Value MlpForwardOne(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  checkArity(info, kMlpForwardOne);
+  MlpPlan& plan = planArg(info);
+  const int64_t in = plan.layers.front().in, outs = plan.layers.back().out;
+  auto x = argArray<float>(info, 1, "x", in);
+  auto out = argArray<float>(info, 2, "out", outs);
+  if (x.Data() < out.Data() + outs && out.Data() < x.Data() + in)
+    throw Napi::RangeError::New(env, "out must not share memory with x");
+  refreshLayers(env, plan, out.Data(), outs);
   int64_t bad;
   try {
-    bad = trimnet::mlp_forward_one(plan.layers.data(), nl, x.Data(), out.Data());
+    bad = trimnet::mlp_forward_one(plan.layers.data(), static_cast<int>(plan.layers.size()), x.Data(), out.Data());
   } catch (const std::exception& e) {
     throw nativeError(env, e, "mlpForwardOne failed: ");
+  }
+  return Napi::Number::New(env, static_cast<double>(bad));
+}
+
+static Napi::Value MlpForwardRows(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  checkArity(info, kMlpForwardRows);
+  MlpPlan& plan = planArg(info);
+  const int64_t rows = argDim(info, 2, "rows");
+  const int64_t in = checkedMul(env, rows, plan.layers.front().in, "rows*in");
+  const int64_t outs = checkedMul(env, rows, plan.layers.back().out, "rows*out");
+  auto x = argArray<float>(info, 1, "x", in);
+  auto out = argArray<float>(info, 3, "out", outs);
+  if (rows > 0 && x.Data() < out.Data() + outs && out.Data() < x.Data() + in)
+    throw Napi::RangeError::New(env, "out must not share memory with x");
+  refreshLayers(env, plan, out.Data(), outs);
+  int64_t bad;
+  try {
+    bad = trimnet::mlp_forward_rows(plan.layers.data(), static_cast<int>(plan.layers.size()), x.Data(), rows, out.Data());
+  } catch (const std::exception& e) {
+    throw nativeError(env, e, "mlpForwardRows failed: ");
   }
   return Napi::Number::New(env, static_cast<double>(bad));
 }
@@ -158,6 +191,7 @@ static Napi::Value MlpForwardOne(const Napi::CallbackInfo& info) {
 void registerMlp(Napi::Env env, Napi::Object exports) {
   exportFunction(env, exports, exports, kMlpPlan, MlpPlanNew);
   exportFunction(env, exports, exports, kMlpForwardOne, MlpForwardOne);
+  exportFunction(env, exports, exports, kMlpForwardRows, MlpForwardRows);
 }
 
 }  // namespace trimnet_native

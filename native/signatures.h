@@ -30,6 +30,7 @@ inline const Signature kSolveLower64{"solveLower64", {"L", "n", "X", "k", "trans
 inline const Signature kFirstNonFinite{"firstNonFinite", {"x"}};
 inline const Signature kMlpPlan{"mlpPlan", {"weights", "biases", "sizes", "activations", "slopes"}};
 inline const Signature kMlpForwardOne{"mlpForwardOne", {"plan", "x", "out"}};
+inline const Signature kMlpForwardRows{"mlpForwardRows", {"plan", "x", "rows", "out"}};
 inline const Signature kCudaGemm{"cuda.gemm", {TRIMNET_GEMM_ARGS, "allowTF32"}};
 inline const Signature kCudaGemmAsync{"cuda.gemmAsync", {TRIMNET_GEMM_ARGS, "allowTF32"}};
 inline const Signature kCudaColStats{"cuda.colStats", {TRIMNET_COLSTATS_ARGS}};

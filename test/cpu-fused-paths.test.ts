@@ -1,7 +1,10 @@
-// The CPU backend's two fused paths, against the plain ones they stand in for:
+// The CPU backend's fused paths, against the plain ones they stand in for:
 // - MLP.forwardOne on the cpu backend runs every layer in one native call (kernels/cpu/
 //   mlp_forward.h). Its dot products and epilogue are the m = 1 GEMM's, so it must equal
-//   forward() on that one row bit for bit, on every ISA, threaded or not.
+//   the layer-by-layer forward on that one row bit for bit, on every ISA, threaded or not.
+// - MLP.forward runs every layer in one native call too, rows cut into chunks that threads take
+//   whole (one GEMM per layer per chunk): it must equal the layer-by-layer forward (one GEMM
+//   per layer over all rows) bit for bit, for any row count and thread count.
 // - gemm AᵀB with a small C and a long k is cut into fixed k slices (kernels/cpu/gemm_ksplit.cpp):
 //   it must agree with the js reference within the GEMM tolerance, and give the same bits for any
 //   thread count (the slices depend on k only).
@@ -11,6 +14,7 @@ import { gemmJs } from '../src/backend/js.js';
 import { getBackend, setBackend } from '../src/backend/registry.js';
 import type { GemmOptions } from '../src/backend/types.js';
 import { DataError } from '../src/errors.js';
+import { forwardRows } from '../src/nn/forward.js';
 import { MLP } from '../src/nn/mlp.js';
 import { Tensor } from '../src/tensor.js';
 import { rand } from './helpers/random.js';
@@ -20,8 +24,8 @@ const { addon } = loadAddon();
 const onCpu = addon !== null && getBackend().name === 'cpu';
 
 
-/** forward() on one row: the m = 1 GEMM per layer that forwardOne must reproduce exactly. */
-const oneRow = (m: MLP, x: Float32Array) => m.forward(new Tensor(x, [1, x.length])).data;
+/** The layer-by-layer forward on one row: the m = 1 GEMM per layer that forwardOne must reproduce exactly. */
+const oneRow = (m: MLP, x: Float32Array) => forwardRows(m, x, 1);
 
 describe.runIf(onCpu)('forwardOne: one native call for the whole net', () => {
   afterEach(() => addon!.setThreads(0));
@@ -102,6 +106,70 @@ describe.runIf(onCpu)('forwardOne: one native call for the whole net', () => {
     structuredClone(moved.buffer, { transfer: [moved.buffer] }); // detaches the plan's weights
     expect(() => a.mlpForwardOne(plan2, new Float32Array(4), new Float32Array(3))).toThrow(/shrunk or been detached/);
     expect(() => a.mlpForwardOne(plan, new Float32Array(3), new Float32Array(3))).toThrow(/x has 3 elements but the call needs 4/);
+  });
+});
+
+describe.runIf(onCpu)('forward: one native call for the whole net, rows shared by threads', () => {
+  afterEach(() => addon!.setThreads(0));
+  const bits = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+
+  it('equals the layer-by-layer forward bit for bit, for any row count and thread count', () => {
+    const nets = [
+      MLP.create({ sizes: [7, 1, 127, 3], activation: ['gelu', 'tanh'], seed: 1 }),
+      MLP.create({ sizes: [129, 1000, 7], activation: 'sigmoid', seed: 2 }),
+      MLP.create({ sizes: [784, 151, 194, 10], seed: 3 }), // the 72 %-pruned reference's shape
+      MLP.create({ sizes: [20, 3000, 3], activation: { name: 'leaky_relu', slope: 0.2 }, seed: 4 }), // chunks capped by hidden width
+    ];
+    for (const threads of [1, 2, 3]) {
+      addon!.setThreads(threads);
+      for (const m of nets) {
+        for (const rows of [1, 4, 5, 9, 64, 127, 129, 1025]) {
+          const x = rand(rows * m.inputSize, rows).map((v) => 2 * v);
+          const got = m.forward(new Tensor(x, [rows, m.inputSize])).data;
+          const want = forwardRows(m, x, rows);
+          expect(bits(got).equals(bits(want)), `${m.layerSizes().join('-')}, ${rows} rows, ${threads} threads`).toBe(true);
+        }
+      }
+    }
+  });
+
+  it('names the first non-finite input, whichever chunk and thread finds it', () => {
+    const m = MLP.create({ sizes: [6, 5, 3], seed: 8 });
+    for (const threads of [1, 2, 3]) {
+      addon!.setThreads(threads);
+      const x = rand(1000 * 6, 9);
+      x[997 * 6 + 2] = Infinity; // in the last chunk
+      expect(() => m.forward(new Tensor(x, [1000, 6]))).toThrow(/Infinity at row 997, column 2/);
+      x[130 * 6 + 5] = NaN; // and in an earlier one: that one is named
+      expect(() => m.forward(new Tensor(x, [1000, 6]))).toThrow(/NaN at row 130, column 5/);
+    }
+  });
+
+  it('follows weights changed in place, and runs zero rows', () => {
+    const m = MLP.create({ sizes: [20, 16, 4], seed: 6 });
+    const x = rand(300 * 20, 7);
+    const before = m.forward(new Tensor(x, [300, 20])).data;
+    m.layers[0]!.weight.data[5] = 3;
+    const after = m.forward(new Tensor(x, [300, 20])).data;
+    expect(bits(after).equals(bits(before))).toBe(false);
+    expect(bits(after).equals(bits(forwardRows(m, x, 300)))).toBe(true);
+    expect(m.forward(new Tensor(new Float32Array(0), [0, 20])).shape).toEqual([0, 4]);
+  });
+
+  it('the addon refuses what it cannot run safely', () => {
+    const a = addon!;
+    const w = rand(12, 1), b = rand(3, 2);
+    const plan = a.mlpPlan([w], [b], [4, 3], [0], [0.01]);
+    expect(a.mlpForwardRows(plan, new Float32Array(8), 2, new Float32Array(6))).toBe(-1);
+    expect(a.mlpForwardRows(plan, new Float32Array(0), 0, new Float32Array(0))).toBe(-1);
+    expect(() => a.mlpForwardRows({ layers: 1 }, new Float32Array(8), 2, new Float32Array(6))).toThrow(/Expected a plan made by mlpPlan/);
+    expect(() => a.mlpForwardRows(plan, new Float32Array(7), 2, new Float32Array(6))).toThrow(/x has 7 elements but the call needs 8/);
+    expect(() => a.mlpForwardRows(plan, new Float32Array(8), 2, new Float32Array(5))).toThrow(/out has 5 elements but the call needs 6/);
+    expect(() => a.mlpForwardRows(plan, new Float32Array(8), -1, new Float32Array(6))).toThrow(/rows/);
+    expect(() => a.mlpForwardRows(plan, new Float32Array(8), 1.5, new Float32Array(6))).toThrow(/rows/);
+    const x = new Float32Array(16);
+    expect(() => a.mlpForwardRows(plan, x.subarray(0, 8), 2, x.subarray(4, 10))).toThrow(/out must not share memory with x/);
+    expect(() => a.mlpForwardRows(plan, new Float32Array(4), 1, w)).toThrow(/out must not share memory with the model's weights/);
   });
 });
 

@@ -2,11 +2,16 @@
 // (mlp_forward_impl.h, instantiated in gemm_avx512.cpp / gemm_avx2.cpp / gemm_scalar.cpp).
 #include "mlp_forward.h"
 
+#include <algorithm>
+#include <climits>
+#include <atomic>
+#include <new>
 #include <vector>
 
 #include "finite.h"
 #include "gemm.h"
 #include "gemm_internal.h"
+#include "thread_pool.h"
 
 namespace trimnet {
 
@@ -37,6 +42,117 @@ int64_t mlp_forward_one(const DenseLayer* layers, int nlayers, const float* x, f
   if (static_cast<int64_t>(hidden.size()) < room + 16) hidden.resize(room + 16);
   forward_one_kernel()(layers, nlayers, x, out, hidden.data(), num_threads());
   return -1;
+}
+
+// ---- many rows --------------------------------------------------------------------------
+namespace {
+
+constexpr int64_t NONE = INT64_MAX;
+
+struct RowsJob {
+  const DenseLayer* layers;
+  int nlayers;
+  const float* x;
+  float* out;
+  int64_t rows, nchunks;  // chunk c: rows [c·rows/nchunks, (c+1)·rows/nchunks)
+  int64_t scratch;        // floats of hidden room a chunk needs
+  std::atomic<int64_t> next{0};
+  std::atomic<int64_t> bad{NONE};   // smallest non-finite index of x found
+  std::atomic<bool> failed{false};  // a worker could not get its scratch
+};
+
+// This thread's room for a chunk's hidden outputs, reused across calls.
+std::vector<float>& rows_scratch() {
+  thread_local std::vector<float> v;
+  return v;
+}
+
+// Rows [r0, r1) through every layer: hidden outputs alternate between the two halves of h.
+void rows_chunk(const RowsJob& job, int64_t r0, int64_t r1, float* h) {
+  const float* in = job.x + r0 * job.layers[0].in;
+  float* half[2] = {h, h + job.scratch / 2};
+  for (int l = 0; l < job.nlayers; l++) {
+    const DenseLayer& L = job.layers[l];
+    GemmParams p;
+    p.m = r1 - r0;
+    p.n = L.out;
+    p.k = L.in;
+    p.a = in;
+    p.b = L.w;
+    p.trans_b = true;
+    p.c = l == job.nlayers - 1 ? job.out + r0 * L.out : half[l % 2];
+    p.bias = L.bias;
+    p.act = L.act;
+    p.slope = L.slope;
+    p.threads = 1;
+    gemm(p);
+    in = p.c;
+  }
+}
+
+void rows_worker(void* ctx, int tid, int) {
+  RowsJob& job = *static_cast<RowsJob*>(ctx);
+  std::vector<float>& hidden = rows_scratch();
+  try {
+    // The GEMM's own workspace too, before any chunk is claimed: a worker that cannot get memory
+    // takes no work (the caller, who got both before the run started, does it).
+    if (hidden.size() < static_cast<size_t>(job.scratch)) hidden.resize(job.scratch);
+    if (tid != 0 && !thread_workspace(1 << 20, true)) return;
+  } catch (const std::bad_alloc&) {
+    return;
+  }
+  const int64_t in = job.layers[0].in;
+  for (;;) {
+    const int64_t c = job.next.fetch_add(1);
+    if (c >= job.nchunks) break;
+    const int64_t r0 = c * job.rows / job.nchunks, r1 = (c + 1) * job.rows / job.nchunks;
+    const int64_t bad = first_non_finite(job.x + r0 * in, (r1 - r0) * in);
+    if (bad >= 0) {
+      int64_t at = r0 * in + bad, cur = job.bad.load();
+      while (at < cur && !job.bad.compare_exchange_weak(cur, at)) {
+      }
+      continue;
+    }
+    if (job.bad.load(std::memory_order_relaxed) != NONE) continue;  // the call fails anyway
+    try {
+      rows_chunk(job, r0, r1, hidden.data());
+    } catch (...) {  // bad_alloc from a GEMM's workspace: reported by the caller
+      job.failed.store(true);
+    }
+  }
+}
+
+}  // namespace
+
+int64_t mlp_forward_rows(const DenseLayer* layers, int nlayers, const float* x, int64_t rows, float* out) {
+  if (nlayers <= 0 || rows <= 0) return -1;
+  // Chunks as even as possible: two per thread (balance when the OS delays one) of at least
+  // MIN_ROWS rows (below that one thread does all: a hand-off costs more), and more when a chunk's
+  // hidden outputs would pass MAX_HIDDEN floats (a 60,000-row pass must not allocate its hidden
+  // layers whole), but never under SMALL_ROWS + 1 rows: the GEMM takes another path for m ≤ 4,
+  // and every chunk must give the bits the whole-batch GEMM gives.
+  constexpr int64_t MIN_ROWS = 64, MAX_HIDDEN = int64_t(1) << 20, SMALL_ROWS = 4;
+  int64_t widest = 1;
+  for (int l = 0; l + 1 < nlayers; l++) widest = std::max(widest, layers[l].out);
+  const int nth = static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(num_threads(), rows / MIN_ROWS)));
+  int64_t nchunks = nth > 1 ? 2 * int64_t(nth) : 1;
+  const int64_t most_rows = std::max<int64_t>(1, MAX_HIDDEN / (2 * widest));
+  nchunks = std::max(nchunks, (rows + most_rows - 1) / most_rows);
+  nchunks = std::max<int64_t>(1, std::min(nchunks, rows / (SMALL_ROWS + 1)));
+  RowsJob job;
+  job.layers = layers;
+  job.nlayers = nlayers;
+  job.x = x;
+  job.out = out;
+  job.rows = rows;
+  job.nchunks = nchunks;
+  job.scratch = 2 * ((rows + nchunks - 1) / nchunks) * widest;
+  std::vector<float>& hidden = rows_scratch();  // the caller's: throws here, before any worker starts
+  if (hidden.size() < static_cast<size_t>(job.scratch)) hidden.resize(job.scratch);
+  thread_workspace(1 << 20);
+  pool_run(static_cast<int>(std::min<int64_t>(nth, job.nchunks)), rows_worker, &job);
+  if (job.failed.load()) throw std::bad_alloc();
+  return job.bad.load() == NONE ? -1 : job.bad.load();
 }
 
 }  // namespace trimnet

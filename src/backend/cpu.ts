@@ -58,8 +58,8 @@ export function createCpuBackend(addon: NativeAddon): Backend {
       if (x.length < NATIVE_MIN_FINITE) return firstNonFiniteJs(x);
       return callNative(() => addon.firstNonFinite(x));
     },
-    fuseForwardOne(layers) {
-      if (layers.length === 0) throw new ArgumentError('fuseForwardOne needs at least one layer');
+    fuseForward(layers) {
+      if (layers.length === 0) throw new ArgumentError('fuseForward needs at least one layer');
       const sizes = [layers[0]!.inSize, ...layers.map((l) => l.outSize)];
       const plan = callNative(() =>
         addon.mlpPlan(
@@ -71,9 +71,16 @@ export function createCpuBackend(addon: NativeAddon): Backend {
         ),
       );
       return {
-        run(x, out) {
+        one(x, out) {
           try {
             return addon.mlpForwardOne(plan, x, out);
+          } catch (err) {
+            throw fromNative(err);
+          }
+        },
+        rows(x, rows, out) {
+          try {
+            return addon.mlpForwardRows(plan, x, rows, out);
           } catch (err) {
             throw fromNative(err);
           }

@@ -99,13 +99,14 @@ export interface Backend {
   firstNonFinite(x: Float32Array): number;
 
   /**
-   * A whole-network single-sample forward in one call (backends that have one: cpu). The result
-   * holds the given arrays; it stays valid while they keep their length (callers check identity).
+   * A whole-network forward in one call, for one sample or many (backends that have one: cpu).
+   * The result holds the given arrays; it stays valid while they keep their length (callers
+   * check identity).
    */
-  fuseForwardOne?(layers: readonly DenseLayerSpec[]): FusedForwardOne;
+  fuseForward?(layers: readonly DenseLayerSpec[]): FusedForward;
 }
 
-/** One layer for fuseForwardOne: out = act(weight · x + bias), weight [outSize, inSize] row-major. */
+/** One layer for fuseForward: out = act(weight · x + bias), weight [outSize, inSize] row-major. */
 export interface DenseLayerSpec {
   weight: Float32Array;
   bias: Float32Array;
@@ -115,9 +116,14 @@ export interface DenseLayerSpec {
   leakySlope: number;
 }
 
-export interface FusedForwardOne {
-  /** Writes the last layer's output into out; returns −1, or the index of the first non-finite entry of x (then out is untouched). */
-  run(x: Float32Array, out: Float32Array): number;
+export interface FusedForward {
+  /** One sample: writes the last layer's output into out; returns −1, or the index of the first non-finite entry of x (then out is untouched). */
+  one(x: Float32Array, out: Float32Array): number;
+  /**
+   * `rows` samples (x [rows, in], out [rows, out]), bitwise what the layer-by-layer forward
+   * gives; returns −1, or the index of the first non-finite entry of x (then out is undefined).
+   */
+  rows(x: Float32Array, rows: number, out: Float32Array): number;
 }
 
 export interface CholeskyResult {

@@ -1,18 +1,18 @@
-// The single-sample forward on a backend's fused path (the cpu backend's mlpForwardOne: every
-// layer in one native call, kernels/cpu/mlp_forward.h). A plan is made once per model and
+// The forward pass on a backend's fused path (the cpu backend's mlpForwardOne/mlpForwardRows:
+// every layer in one native call, kernels/cpu/mlp_forward.h). A plan is made once per model and
 // reused while the model's arrays, shapes and activations are the ones it was made from; any
 // change (a replaced layer or bias, another backend) makes a new one on the next call, so a plan
 // never runs stale weights. Weights changed in place need nothing: the plan reads the arrays.
 
 import { getBackend } from '../backend/registry.js';
-import type { Backend, FusedForwardOne } from '../backend/types.js';
+import type { Backend, FusedForward } from '../backend/types.js';
 import { type ForwardNet, layerActivation } from './forward.js';
 import type { LayerActivation } from './activation.js';
 
-export class ForwardOnePlan {
+export class FusedForwardPlan {
   private constructor(
     private readonly backend: Backend,
-    private readonly fused: FusedForwardOne,
+    private readonly fused: FusedForward,
     private readonly weights: readonly Float32Array[],
     private readonly biases: readonly Float32Array[],
     private readonly shapes: readonly (readonly [number, number])[],
@@ -20,17 +20,17 @@ export class ForwardOnePlan {
   ) {}
 
   /** `cached` when it still fits `net` on the current backend, else a new plan; null when the backend has no fused path. */
-  static for(net: ForwardNet, cached: ForwardOnePlan | null): ForwardOnePlan | null {
+  static for(net: ForwardNet, cached: FusedForwardPlan | null): FusedForwardPlan | null {
     const be = getBackend();
     if (cached && cached.fits(net, be)) return cached;
-    if (!be.fuseForwardOne) return null;
+    if (!be.fuseForward) return null;
     const layers = net.layers.map((l, i) => {
       const act = layerActivation(net, i);
       return { weight: l.weight.data, bias: l.bias, outSize: l.weight.shape[0]!, inSize: l.weight.shape[1]!, activation: act.name, leakySlope: act.slope };
     });
-    return new ForwardOnePlan(
+    return new FusedForwardPlan(
       be,
-      be.fuseForwardOne(layers),
+      be.fuseForward(layers),
       layers.map((l) => l.weight),
       layers.map((l) => l.bias),
       layers.map((l) => [l.outSize, l.inSize] as const),
@@ -38,9 +38,14 @@ export class ForwardOnePlan {
     );
   }
 
-  /** Writes the logits into out; returns −1 or the index of the first non-finite input (out untouched). */
-  run(x: Float32Array, out: Float32Array): number {
-    return this.fused.run(x, out);
+  /** One sample: writes the logits into out; returns −1 or the index of the first non-finite input (out untouched). */
+  one(x: Float32Array, out: Float32Array): number {
+    return this.fused.one(x, out);
+  }
+
+  /** `rows` samples: the logits into out; returns −1 or the index of the first non-finite input. */
+  rows(x: Float32Array, rows: number, out: Float32Array): number {
+    return this.fused.rows(x, rows, out);
   }
 
   private fits(net: ForwardNet, be: Backend): boolean {

@@ -11,7 +11,7 @@ import { softmaxCrossEntropy } from './loss.js';
 import { firstNonFinite } from '../finite.js';
 import { type ActivationSpec, type LayerActivation, describeActivations, parseActivations, resolveActivations } from './activation.js';
 import { type ForwardOptions, forwardRows, forwardRowsAsync, gemmOptions } from './forward.js';
-import { ForwardOnePlan } from './forward-one.js';
+import { FusedForwardPlan } from './fused-forward.js';
 
 export interface Linear {
   weight: Tensor; // [out, in]
@@ -36,10 +36,10 @@ export class MLP {
   readonly activations: LayerActivation[];
   /** Per-layer output buffers and GEMM options of the single-sample path, made on first use. */
   private scratch: { out: (Float32Array | undefined)[]; opts: GemmOptions[]; run: ForwardOptions } | null = null;
-  /** The backend's fused single-sample plan and its output buffer (forwardOne), made on first use. */
-  private fused: ForwardOnePlan | null = null;
+  /** The backend's fused plan (forward, forwardOne) and forwardOne's output buffer, made on first use. */
+  private fused: FusedForwardPlan | null = null;
   private oneOut: Float32Array | null = null;
-  /** The hidden layers' outputs of forward (hiddenBuffers). */
+  /** The hidden layers' outputs of forward on a backend without a fused path (hiddenBuffers). */
   private hiddenScratch: Float32Array | null = null;
 
   constructor(layers: Linear[], activation: ActivationSpec = 'relu', leakySlope = DEFAULT_LEAKY_SLOPE) {
@@ -114,19 +114,34 @@ export class MLP {
     return this.layers.reduce((s, l) => s + l.weight.size + l.bias.length, 0);
   }
 
+  /** x as [rows, in], checked: its shape, and that it holds no NaN or ±Infinity. */
   checkInput(x: Tensor): Tensor {
+    const x2 = this.inputRows(x);
+    assertFinite(x2.data, 'MLP input', x2.cols);
+    return x2;
+  }
+
+  private inputRows(x: Tensor): Tensor {
     const x2 = x.rank === 1 ? x.reshape([1, x.size]) : x;
     x2.assertRank(2, 'MLP input');
     if (x2.cols !== this.inputSize) {
       throw new ShapeError(`MLP input has ${x2.cols} features (shape ${shapeStr(x.shape)}) but the model expects ${this.inputSize}`);
     }
-    assertFinite(x2.data, 'MLP input', x2.cols);
     return x2;
   }
 
   /** Logits for a batch [batch, in] -> [batch, out]: one fused GEMM+bias+activation per layer. */
   forward(x: Tensor): Tensor {
-    const h = this.checkInput(x);
+    const h = this.inputRows(x);
+    // The backend's fused path (cpu): the whole network in one native call, rows shared by
+    // threads in chunks, each chunk's input checked for NaN/Inf where it is read.
+    const plan = (this.fused = FusedForwardPlan.for(this, this.fused));
+    if (plan) {
+      const logits = new Float32Array(h.rows * this.outputSize);
+      if (plan.rows(h.data, h.rows, logits) >= 0) assertFinite(h.data, 'MLP input', h.cols);
+      return new Tensor(logits, [h.rows, this.outputSize]);
+    }
+    assertFinite(h.data, 'MLP input', h.cols);
     return new Tensor(forwardRows(this, h.data, h.rows, { out: this.hiddenBuffers(h.rows) }), [h.rows, this.outputSize]);
   }
 
@@ -171,14 +186,14 @@ export class MLP {
     if (!(x instanceof Float32Array) || x.length !== inp) throw expected(`a Float32Array of ${inp} features`, 'input', x);
     if (out && out.length < this.outputSize) throw expected(`a Float32Array of at least ${this.outputSize} entries`, 'out', out);
     // The backend's fused path (cpu): every layer in one native call, which also checks x for NaN/Inf.
-    const plan = (this.fused = ForwardOnePlan.for(this, this.fused));
+    const plan = (this.fused = FusedForwardPlan.for(this, this.fused));
     if (plan) {
       let z = out;
       if (!z) {
         if (this.oneOut?.length !== this.outputSize) this.oneOut = new Float32Array(this.outputSize);
         z = this.oneOut;
       }
-      if (plan.run(x, z) >= 0) assertFinite(x, 'MLP input', inp);
+      if (plan.one(x, z) >= 0) assertFinite(x, 'MLP input', inp);
       return z;
     }
     // NaN/Inf check in one cheap pass: the sum is non-finite if any element is (four partial
