@@ -229,54 +229,59 @@ struct Gemm {
     }
   }
 
-  // One MR×NR tile: acc = Asliver · Bsliver over kc, then the epilogue into C.
+  // One MR×NR tile: acc = Asliver · Bsliver over kc, then the epilogue into C. NVt < NV computes
+  // only the sliver's first NVt vectors (a last sliver of C's columns that fits in fewer: 194
+  // columns end in a sliver of 2, and a 32-wide tile would spend 15 of 16 FMAs on padding); each
+  // element gets the same FMAs either way.
+  template <int NVt = NV>
   static inline void tile(int64_t kc, const float* __restrict a, const float* __restrict b, float* c, int64_t ldc,
                           int mrem, int nrem, int mode, const Epi& e, const float* bias) {
-    V acc[MR][NV];
+    V acc[MR][NVt];
     for (int r = 0; r < MR; r++)
-      for (int v = 0; v < NV; v++) acc[r][v] = T::zero();
+      for (int v = 0; v < NVt; v++) acc[r][v] = T::zero();
     // The C tile is touched only after kc rank-1 updates: ask for its lines now so the epilogue
     // does not wait on memory.
     for (int r = 0; r < MR; r++) {
       __builtin_prefetch(c + r * ldc, 1);
-      __builtin_prefetch(c + r * ldc + NR - 1, 1);
+      __builtin_prefetch(c + r * ldc + NVt * W - 1, 1);
     }
     for (int64_t q = 0; q < kc; q++) {
-      V bv[NV];
-      for (int v = 0; v < NV; v++) bv[v] = T::load(b + v * W);
+      V bv[NVt];
+      for (int v = 0; v < NVt; v++) bv[v] = T::load(b + v * W);
       for (int r = 0; r < MR; r++) {
         V av = T::set1(a[r]);
-        for (int v = 0; v < NV; v++) acc[r][v] = T::fmadd(av, bv[v], acc[r][v]);
+        for (int v = 0; v < NVt; v++) acc[r][v] = T::fmadd(av, bv[v], acc[r][v]);
       }
       a += MR;
       b += NR;
     }
-    epilogue<MR, NV>(acc, c, ldc, mrem, nrem, mode, e, bias);
+    epilogue<MR, NVt>(acc, c, ldc, mrem, nrem, mode, e, bias);
   }
 
   // The same tile with A read in place (rows lda floats apart, kc depths from a), as MLAS reads
   // it: for a narrow C, packing A costs as much as a tenth of the product (each element is
   // copied once and used only n times). The same FMAs in the same order as tile().
+  template <int NVt = NV>
   static inline void tile_in_place(int64_t kc, const float* __restrict a, int64_t lda, const float* __restrict b,
                                    float* c, int64_t ldc, int nrem, int mode, const Epi& e, const float* bias) {
-    V acc[MR][NV];
+    V acc[MR][NVt];
     for (int r = 0; r < MR; r++)
-      for (int v = 0; v < NV; v++) acc[r][v] = T::zero();
+      for (int v = 0; v < NVt; v++) acc[r][v] = T::zero();
     for (int r = 0; r < MR; r++) {
       __builtin_prefetch(c + r * ldc, 1);
-      __builtin_prefetch(c + r * ldc + NR - 1, 1);
+      __builtin_prefetch(c + r * ldc + NVt * W - 1, 1);
     }
     for (int64_t q = 0; q < kc; q++) {
-      V bv[NV];
-      for (int v = 0; v < NV; v++) bv[v] = T::load(b + v * W);
+      V bv[NVt];
+      for (int v = 0; v < NVt; v++) bv[v] = T::load(b + v * W);
       for (int r = 0; r < MR; r++) {
         V av = T::set1(a[r * lda]);
-        for (int v = 0; v < NV; v++) acc[r][v] = T::fmadd(av, bv[v], acc[r][v]);
+        for (int v = 0; v < NVt; v++) acc[r][v] = T::fmadd(av, bv[v], acc[r][v]);
       }
       a += 1;
       b += NR;
     }
-    epilogue<MR, NV>(acc, c, ldc, MR, nrem, mode, e, bias);
+    epilogue<MR, NVt>(acc, c, ldc, MR, nrem, mode, e, bias);
   }
 
   // A in place pays when C is narrow (few column tiles share each packed sliver) and A's rows do
@@ -465,8 +470,15 @@ struct Gemm {
               int nrem = static_cast<int>(min_<int64_t>(NR, nb - jr));
               float* c = p.c + (ic + ir) * p.n + jc + jr;
               const float* bias = e.bias ? e.bias + jc + jr : nullptr;
-              if (ir < whole) tile_in_place(kc, p.a + (ic + ir) * p.k + pc, p.k, bp + jr * kc, c, p.n, nrem, mode, e, bias);
-              else tile(kc, ap + ir * kc, bp + jr * kc, c, p.n, mrem, nrem, mode, e, bias);
+              const bool one = NV > 1 && nrem <= W;  // a last sliver one vector wide
+              if (ir < whole) {
+                const float* a = p.a + (ic + ir) * p.k + pc;
+                if (one) tile_in_place<1>(kc, a, p.k, bp + jr * kc, c, p.n, nrem, mode, e, bias);
+                else tile_in_place(kc, a, p.k, bp + jr * kc, c, p.n, nrem, mode, e, bias);
+              } else {
+                if (one) tile<1>(kc, ap + ir * kc, bp + jr * kc, c, p.n, mrem, nrem, mode, e, bias);
+                else tile(kc, ap + ir * kc, bp + jr * kc, c, p.n, mrem, nrem, mode, e, bias);
+              }
             }
           }
         }
