@@ -145,6 +145,19 @@ describe.runIf(onCpu)('forward: one native call for the whole net, rows shared b
     }
   });
 
+  it('a finite input whose products overflow is no error: the same logits as the layer-by-layer forward', () => {
+    // The rows path checks the input through layer 0's products; these overflow to ±Infinity
+    // (1e30 · 1e10 > 3.4e38) with every input finite, so the input is scanned and passes.
+    const m = MLP.create({ sizes: [8, 70, 3], seed: 11 });
+    m.layers[0]!.weight.data.fill(1e10);
+    for (const rows of [1, 300]) {
+      const x = rand(rows * 8, 12);
+      x[5] = 1e30;
+      const got = m.forward(new Tensor(x, [rows, 8])).data;
+      expect(bits(got).equals(bits(forwardRows(m, x, rows)))).toBe(true);
+    }
+  });
+
   it('follows weights changed in place, and runs zero rows', () => {
     const m = MLP.create({ sizes: [20, 16, 4], seed: 6 });
     const x = rand(300 * 20, 7);

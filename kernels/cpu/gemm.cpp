@@ -214,7 +214,7 @@ void gemm(const GemmParams& p) {
     return;
   }
   const int threads = p.threads > 0 ? p.threads : num_threads();
-  if (gemm_k_split(p, threads, kernels().gemm)) return;  // AᵀB with a small C and a long k
+  if (!p.nonfinite && gemm_k_split(p, threads, kernels().gemm)) return;  // AᵀB, small C, long k
   kernels().gemm(p, threads);
 }
 

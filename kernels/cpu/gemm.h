@@ -4,6 +4,7 @@
 //   op(A) = A (m×k) or Aᵀ (A stored k×m) when trans_a; op(B) = B (k×n) or Bᵀ (B stored n×k).
 //   With beta == 0, C is write-only (its old contents, NaN included, never leak through).
 #pragma once
+#include <atomic>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -25,6 +26,12 @@ struct GemmParams {
   int act = ACT_IDENTITY;
   float slope = 0.01f;  // leaky_relu negative slope
   int threads = 0;      // 0: num_threads(); async calls pass one fewer (see async_threads)
+  // When set, becomes 1 if alpha·op(A)·op(B) + beta·C holds a NaN or ±Infinity before bias and
+  // activation. A NaN or ±Infinity in a row of op(A) always shows there (times a zero weight it
+  // is NaN): a check of the input for the price of one add per output. It may also fire for a
+  // finite input (an overflow, or a non-finite B), so it says where to look, not what is wrong.
+  // Not for AᵀB (the k-split path ignores it).
+  std::atomic<int>* nonfinite = nullptr;
 };
 
 // Threads for work that runs off the event loop: one core fewer than num_threads(), so the

@@ -136,7 +136,15 @@ struct Epi {
   float alpha, beta, slope;
   const float* bias;
   int act;
+  std::atomic<int>* nonfinite = nullptr;  // GemmParams::nonfinite
 };
+
+// Raises e.nonfinite when chk (a sum of x − x over values x: 0 for finite ones) is not 0.
+template <class T>
+inline void flag_nonfinite(const Epi& e, typename T::V chk) {
+  float s = T::hsum(chk);
+  if (s != s) e.nonfinite->store(1, std::memory_order_relaxed);
+}
 
 template <class T, int MR, int NV>
 struct Gemm {
@@ -295,7 +303,8 @@ struct Gemm {
   template <int R, int NVt>
   __attribute__((always_inline)) static inline void epilogue(const V (&acc)[R][NVt], float* c, int64_t ldc, int mrem, int nrem, int mode,
                               const Epi& e, const float* bias) {
-    V va = T::set1(e.alpha), vb = T::set1(e.beta);
+    V va = T::set1(e.alpha), vb = T::set1(e.beta), chk = T::zero();
+    const bool check = e.nonfinite && (mode & EP_LAST);
     for (int r = 0; r < R; r++) {
       if (r >= mrem) break;
       float* cr = c + r * ldc;
@@ -306,6 +315,7 @@ struct Gemm {
         if (cnt >= W) {
           if (!(mode & EP_FIRST)) x = T::add(x, T::loadu(cr + v * W));
           else if (e.beta != 0.f) x = T::fmadd(vb, T::loadu(cr + v * W), x);
+          if (check) chk = T::add(chk, T::sub(x, x));
           if (mode & EP_LAST) {
             if (bias) x = T::add(x, T::loadu(bias + v * W));
             x = vact<T>(x, e.act, e.slope);
@@ -314,6 +324,7 @@ struct Gemm {
         } else {
           if (!(mode & EP_FIRST)) x = T::add(x, T::loadn(cr + v * W, cnt));
           else if (e.beta != 0.f) x = T::fmadd(vb, T::loadn(cr + v * W, cnt), x);
+          if (check) chk = T::add(chk, T::sub(x, x));  // lanes past cnt: padding, finite but for a non-finite A or B
           if (mode & EP_LAST) {
             if (bias) x = T::add(x, T::loadn(bias + v * W, cnt));
             x = vact<T>(x, e.act, e.slope);
@@ -322,6 +333,7 @@ struct Gemm {
         }
       }
     }
+    if (check) flag_nonfinite<T>(e, chk);
   }
 
   // ---- direct: no packing, for products too small to repay it (see Driver::gemm) ----------
@@ -496,15 +508,17 @@ struct Small {
 
   // Final values for one output row from the raw dot products t[0..n): alpha·t + beta·C + bias, act.
   static void finish(const float* t, float* c, int64_t n, const Epi& e, const float* bias) {
-    V va = T::set1(e.alpha), vb = T::set1(e.beta);
+    V va = T::set1(e.alpha), vb = T::set1(e.beta), chk = T::zero();
     int64_t j = 0;
     for (; j < n; j += W) {
       int cnt = static_cast<int>(min_<int64_t>(W, n - j));
       V x = T::mul(T::loadn(t + j, cnt), va);
       if (e.beta != 0.f) x = T::fmadd(vb, T::loadn(c + j, cnt), x);
+      if (e.nonfinite) chk = T::add(chk, T::sub(x, x));
       if (bias) x = T::add(x, T::loadn(bias + j, cnt));
       T::storen(c + j, vact<T>(x, e.act, e.slope), cnt);
     }
+    if (e.nonfinite) flag_nonfinite<T>(e, chk);
   }
 
   // m == 1: out[j] = <a, B_j>, J columns at a time with two accumulators each, so 2J
@@ -702,7 +716,7 @@ struct Driver {
   }
 
   static void gemm(const GemmParams& p, int nthreads) {
-    Epi e{p.alpha, p.beta, p.slope, p.bias, p.act};
+    Epi e{p.alpha, p.beta, p.slope, p.bias, p.act, p.nonfinite};
     double flops = 2.0 * double(p.m) * double(p.n) * double(p.k);
     // Small m without packing; op(A) rows must be contiguous for the dot form (Bᵀ), so
     // transA with transB and m > 1 goes the packed way.

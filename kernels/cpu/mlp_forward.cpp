@@ -68,7 +68,8 @@ std::vector<float>& rows_scratch() {
 }
 
 // Rows [r0, r1) through every layer: hidden outputs alternate between the two halves of h.
-void rows_chunk(const RowsJob& job, int64_t r0, int64_t r1, float* h) {
+// nonfinite: raised when layer 0's products show a NaN/±Infinity (see GemmParams::nonfinite).
+void rows_chunk(const RowsJob& job, int64_t r0, int64_t r1, float* h, std::atomic<int>* nonfinite) {
   const float* in = job.x + r0 * job.layers[0].in;
   float* half[2] = {h, h + job.scratch / 2};
   for (int l = 0; l < job.nlayers; l++) {
@@ -85,6 +86,7 @@ void rows_chunk(const RowsJob& job, int64_t r0, int64_t r1, float* h) {
     p.act = L.act;
     p.slope = L.slope;
     p.threads = 1;
+    p.nonfinite = l == 0 ? nonfinite : nullptr;
     gemm(p);
     in = p.c;
   }
@@ -106,18 +108,21 @@ void rows_worker(void* ctx, int tid, int) {
     const int64_t c = job.next.fetch_add(1);
     if (c >= job.nchunks) break;
     const int64_t r0 = c * job.rows / job.nchunks, r1 = (c + 1) * job.rows / job.nchunks;
-    const int64_t bad = first_non_finite(job.x + r0 * in, (r1 - r0) * in);
+    if (job.bad.load(std::memory_order_relaxed) != NONE) continue;  // the call fails anyway
+    std::atomic<int> nonfinite{0};
+    try {
+      rows_chunk(job, r0, r1, hidden.data(), &nonfinite);
+    } catch (...) {  // bad_alloc from a GEMM's workspace: reported by the caller
+      job.failed.store(true);
+      continue;
+    }
+    // The input is scanned only when layer 0 saw a NaN/±Infinity (which any in x makes), to
+    // name it; a finite input that overflowed is no error.
+    const int64_t bad = nonfinite.load() ? first_non_finite(job.x + r0 * in, (r1 - r0) * in) : -1;
     if (bad >= 0) {
       int64_t at = r0 * in + bad, cur = job.bad.load();
       while (at < cur && !job.bad.compare_exchange_weak(cur, at)) {
       }
-      continue;
-    }
-    if (job.bad.load(std::memory_order_relaxed) != NONE) continue;  // the call fails anyway
-    try {
-      rows_chunk(job, r0, r1, hidden.data());
-    } catch (...) {  // bad_alloc from a GEMM's workspace: reported by the caller
-      job.failed.store(true);
     }
   }
 }

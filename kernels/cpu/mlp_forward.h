@@ -35,9 +35,10 @@ int64_t mlp_forward_one(const DenseLayer* layers, int nlayers, const float* x, f
 // inference path. Rows are cut into chunks, and each chunk runs every layer on one thread, one
 // GEMM per layer (the one gemm() runs for those rows: results are bitwise those of the
 // layer-by-layer forward); threads take whole chunks, so layers never wait on each other and the
-// hidden outputs (per-thread scratch, a chunk at a time) stay in the core's caches. Each chunk's
-// input is checked where it is read. Returns −1, or the index into x of the first NaN/±Infinity,
-// in which case out holds no defined values.
+// hidden outputs (per-thread scratch, a chunk at a time) stay in the core's caches. The input is
+// checked through layer 0's products (GemmParams::nonfinite: one add per output instead of a
+// pass over x), and scanned only when they show a NaN/±Infinity. Returns −1, or the index into x
+// of the first NaN/±Infinity, in which case out holds no defined values.
 int64_t mlp_forward_rows(const DenseLayer* layers, int nlayers, const float* x, int64_t rows, float* out);
 
 // The plain version: one double-accumulated dot product per output (the readable definition).
