@@ -152,6 +152,16 @@ struct Gemm {
   static constexpr int W = T::W;
   static constexpr int NR = NV * W;
 
+  // r[i] = the qn floats at src + i·ld for i < rows (zeros past qn, and for i >= rows), then
+  // transposed: r[q] holds depth q of those rows. The packs' W×W blocks, read contiguously.
+  static void load_transposed(V (&r)[W], const float* src, int64_t ld, int rows, int qn) {
+    for (int i = 0; i < W; i++) {
+      if (i >= rows) r[i] = T::zero();
+      else r[i] = qn == W ? T::loadu(src + i * ld) : T::loadn(src + i * ld, qn);
+    }
+    T::transpose(r);
+  }
+
   // A panel rows [i0, i0+mb) × cols [p0, p0+kc) of op(A) -> slivers of MR rows, [q][r] inside.
   static void pack_a(const GemmParams& p, int64_t i0, int64_t mb, int64_t p0, int64_t kc, float* dst) {
     for (int64_t s = 0; s < mb; s += MR) {
@@ -172,15 +182,7 @@ struct Gemm {
         for (int64_t q0 = 0; q0 < kc; q0 += W) {
           const int qn = static_cast<int>(min_<int64_t>(W, kc - q0));
           V r[W];
-          for (int i = 0; i < W; i++) {
-            if (i >= rows) {
-              r[i] = T::zero();
-              continue;
-            }
-            const float* src = p.a + (i0 + s + i) * p.k + p0 + q0;
-            r[i] = qn == W ? T::loadu(src) : T::loadn(src, qn);
-          }
-          T::transpose(r);
+          load_transposed(r, p.a + (i0 + s) * p.k + p0 + q0, p.k, rows, qn);
           for (int i = 0; i < qn; i++) {
             if (q0 + i + 1 < kc) T::storeu(d + (q0 + i) * MR, r[i]);
             else T::storen(d + (q0 + i) * MR, r[i], MR);
@@ -220,16 +222,7 @@ struct Gemm {
           for (int64_t q0 = 0; q0 < kc; q0 += W) {
             const int qn = static_cast<int>(min_<int64_t>(W, kc - q0));
             V r[W];
-            for (int i = 0; i < W; i++) {
-              const int c = c0 + i;
-              if (c >= cols) {
-                r[i] = T::zero();
-                continue;
-              }
-              const float* src = p.b + (j0 + t + c) * p.k + p0 + q0;
-              r[i] = qn == W ? T::loadu(src) : T::loadn(src, qn);
-            }
-            T::transpose(r);
+            load_transposed(r, p.b + (j0 + t + c0) * p.k + p0 + q0, p.k, cols - c0, qn);
             for (int i = 0; i < qn; i++) T::storeu(d + (q0 + i) * NR + c0, r[i]);
           }
         }
@@ -237,13 +230,17 @@ struct Gemm {
     }
   }
 
-  // One MR×NR tile: acc = Asliver · Bsliver over kc, then the epilogue into C. NVt < NV computes
-  // only the sliver's first NVt vectors (a last sliver of C's columns that fits in fewer: 194
-  // columns end in a sliver of 2, and a 32-wide tile would spend 15 of 16 FMAs on padding); each
-  // element gets the same FMAs either way.
-  template <int NVt = NV>
-  static inline void tile(int64_t kc, const float* __restrict a, const float* __restrict b, float* c, int64_t ldc,
-                          int mrem, int nrem, int mode, const Epi& e, const float* bias) {
+  // One MR×NR tile: acc = A rows · Bsliver over kc, then the epilogue into C. The A rows are a
+  // packed sliver ([q][r], MR floats a depth), or, IN_PLACE, A itself read as MLAS reads it (rows
+  // lda floats apart): for a narrow C packing A costs as much as a tenth of the product (each
+  // element is copied once and used only n times); IN_PLACE tiles are always MR rows. NVt < NV
+  // computes only the sliver's first NVt vectors (a last sliver of C's columns that fits in
+  // fewer: 194 columns end in a sliver of 2, and a 32-wide tile would spend 15 of 16 FMAs on
+  // padding). Each element gets the same FMAs in the same order either way.
+  template <bool IN_PLACE, int NVt>
+  static inline void tile(int64_t kc, const float* __restrict a, int64_t lda, const float* __restrict b, float* c,
+                          int64_t ldc, int mrem, int nrem, int mode, const Epi& e, const float* bias) {
+    const int64_t ars = IN_PLACE ? lda : 1, aqs = IN_PLACE ? 1 : MR;  // row and depth strides of a
     V acc[MR][NVt];
     for (int r = 0; r < MR; r++)
       for (int v = 0; v < NVt; v++) acc[r][v] = T::zero();
@@ -257,39 +254,13 @@ struct Gemm {
       V bv[NVt];
       for (int v = 0; v < NVt; v++) bv[v] = T::load(b + v * W);
       for (int r = 0; r < MR; r++) {
-        V av = T::set1(a[r]);
+        V av = T::set1(a[r * ars]);
         for (int v = 0; v < NVt; v++) acc[r][v] = T::fmadd(av, bv[v], acc[r][v]);
       }
-      a += MR;
+      a += aqs;
       b += NR;
     }
     epilogue<MR, NVt>(acc, c, ldc, mrem, nrem, mode, e, bias);
-  }
-
-  // The same tile with A read in place (rows lda floats apart, kc depths from a), as MLAS reads
-  // it: for a narrow C, packing A costs as much as a tenth of the product (each element is
-  // copied once and used only n times). The same FMAs in the same order as tile().
-  template <int NVt = NV>
-  static inline void tile_in_place(int64_t kc, const float* __restrict a, int64_t lda, const float* __restrict b,
-                                   float* c, int64_t ldc, int nrem, int mode, const Epi& e, const float* bias) {
-    V acc[MR][NVt];
-    for (int r = 0; r < MR; r++)
-      for (int v = 0; v < NVt; v++) acc[r][v] = T::zero();
-    for (int r = 0; r < MR; r++) {
-      __builtin_prefetch(c + r * ldc, 1);
-      __builtin_prefetch(c + r * ldc + NVt * W - 1, 1);
-    }
-    for (int64_t q = 0; q < kc; q++) {
-      V bv[NVt];
-      for (int v = 0; v < NVt; v++) bv[v] = T::load(b + v * W);
-      for (int r = 0; r < MR; r++) {
-        V av = T::set1(a[r * lda]);
-        for (int v = 0; v < NVt; v++) acc[r][v] = T::fmadd(av, bv[v], acc[r][v]);
-      }
-      a += 1;
-      b += NR;
-    }
-    epilogue<MR, NVt>(acc, c, ldc, MR, nrem, mode, e, bias);
   }
 
   // A in place pays when C is narrow (few column tiles share each packed sliver) and A's rows do
@@ -482,14 +453,16 @@ struct Gemm {
               int nrem = static_cast<int>(min_<int64_t>(NR, nb - jr));
               float* c = p.c + (ic + ir) * p.n + jc + jr;
               const float* bias = e.bias ? e.bias + jc + jr : nullptr;
+              const float* b = bp + jr * kc;
               const bool one = NV > 1 && nrem <= W;  // a last sliver one vector wide
               if (ir < whole) {
                 const float* a = p.a + (ic + ir) * p.k + pc;
-                if (one) tile_in_place<1>(kc, a, p.k, bp + jr * kc, c, p.n, nrem, mode, e, bias);
-                else tile_in_place(kc, a, p.k, bp + jr * kc, c, p.n, nrem, mode, e, bias);
+                if (one) tile<true, 1>(kc, a, p.k, b, c, p.n, mrem, nrem, mode, e, bias);
+                else tile<true, NV>(kc, a, p.k, b, c, p.n, mrem, nrem, mode, e, bias);
               } else {
-                if (one) tile<1>(kc, ap + ir * kc, bp + jr * kc, c, p.n, mrem, nrem, mode, e, bias);
-                else tile(kc, ap + ir * kc, bp + jr * kc, c, p.n, mrem, nrem, mode, e, bias);
+                const float* a = ap + ir * kc;
+                if (one) tile<false, 1>(kc, a, 0, b, c, p.n, mrem, nrem, mode, e, bias);
+                else tile<false, NV>(kc, a, 0, b, c, p.n, mrem, nrem, mode, e, bias);
               }
             }
           }

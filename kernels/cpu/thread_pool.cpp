@@ -40,13 +40,7 @@ class Pool {
   void wake(int n) {
     std::unique_lock<std::mutex> busy(busy_, std::try_to_lock);
     if (!busy.owns_lock() || n <= 1) return;
-    grow(n - 1);
-    tickets_.store(0, std::memory_order_release);
-    {
-      std::lock_guard<std::mutex> lk(mu_);
-      gen_.fetch_add(1, std::memory_order_release);
-    }
-    cv_.notify_all();
+    start_generation(n - 1, 0, true);
   }
 
   // Workers whose spin loop ran in the last few µs: a sleeping worker would need a wake-up, and a
@@ -69,17 +63,11 @@ class Pool {
       n = std::min(n, 1 + live_spinners());
       if (n <= 1) return false;
     }
-    grow(n - 1);
     task_ = task;
     ctx_ = ctx;
     active_ = n;
     done_.store(0);
-    tickets_.store(n - 1, std::memory_order_release);
-    {
-      std::lock_guard<std::mutex> lk(mu_);
-      gen_.fetch_add(1, std::memory_order_release);
-    }
-    if (!hot_only) cv_.notify_all();  // a syscall when a worker sleeps: hot runs skip it
+    start_generation(n - 1, n - 1, !hot_only);  // notify: a syscall when a worker sleeps, hot runs skip it
     task(ctx, 0, n);
     // Close the run: tickets no worker has claimed yet are withdrawn (tasks take their work
     // from shared counters, so the caller has already done it). Only workers that joined are
@@ -93,6 +81,18 @@ class Pool {
   }
 
  private:
+  // A new generation for at least `workers` workers, `tickets` of which may join it (the task
+  // set before); notify wakes the sleeping ones, else only spinning ones see it.
+  void start_generation(int workers, int tickets, bool notify) {
+    grow(workers);
+    tickets_.store(tickets, std::memory_order_release);
+    {
+      std::lock_guard<std::mutex> lk(mu_);
+      gen_.fetch_add(1, std::memory_order_release);
+    }
+    if (notify) cv_.notify_all();
+  }
+
   void grow(int workers) {
     while (static_cast<int>(threads_.size()) < workers) {
       int id = static_cast<int>(threads_.size()) + 1;

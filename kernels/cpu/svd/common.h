@@ -16,21 +16,15 @@
 namespace trimnet {
 namespace svd_detail {
 
-// TRIMNET_SVD_LEVEL2=1 keeps the fused level-2 bidiagonalisation and back-transformation (the
-// plain versions, for comparisons).
-inline const bool g_force_level2 = [] {
-  const char* e = std::getenv("TRIMNET_SVD_LEVEL2");
-  return e && e[0] == '1';
-}();
-
-// Step 2's method: TRIMNET_SVD_BDQR=1 keeps the bidiagonal QR at every size (the reference, for
-// comparisons); TRIMNET_SVD_DC=1 takes divide and conquer at every size (for tests of its small
-// trees); otherwise divide and conquer from DC_MIN_N. Read at each call, so a benchmark or a
-// test can alternate them in one process.
+// True when the environment variable `name` is set to 1.
 inline bool env_flag(const char* name) {
   const char* e = std::getenv(name);
   return e && e[0] == '1';
 }
+
+// TRIMNET_SVD_LEVEL2=1 keeps the fused level-2 bidiagonalisation and back-transformation (the
+// plain versions, for comparisons).
+inline const bool g_force_level2 = env_flag("TRIMNET_SVD_LEVEL2");
 
 // ---- small vector helpers (written so the compiler vectorises them) --------------------------
 
@@ -150,6 +144,9 @@ bool left_from_right(const std::vector<double>& d0, const std::vector<double>& e
 
 // bidiag_dc.cpp: the SVD of B by divide and conquer, for n >= DC_MIN_N. Ub, Vb: n×n float with
 // leading dimensions ldu, ldv, columns the singular vectors in the order of sigma (unsorted).
+// TRIMNET_SVD_BDQR=1 keeps the bidiagonal QR at every size (the reference, for comparisons);
+// TRIMNET_SVD_DC=1 takes divide and conquer at every size (for tests of its small trees). Both
+// are read at each call, so a benchmark or a test can alternate them in one process.
 constexpr int64_t DC_MIN_N = 64;
 void bidiagonal_dc(const std::vector<double>& d, const std::vector<double>& e, int64_t n, float* Ub, int64_t ldu,
                    float* Vb, int64_t ldv, std::vector<double>& sigma);
