@@ -1,6 +1,6 @@
-// The fused single-sample forward (kernels/cpu/mlp_forward.h), for MLP.forwardOne:
+// The fused forward (kernels/cpu/mlp_forward.h), for MLP.forwardOne and MLP.forward:
 //   mlpPlan(weights: Float32Array[], biases: Float32Array[], sizes: number[], activations: number[],
-//           slopes: number[]) -> plan
+//           slopes: number[], frozen: boolean) -> plan
 //   mlpForwardOne(plan, x: Float32Array, out: Float32Array) -> −1, or the index of the first
 //           non-finite entry of x (nothing computed)
 //   mlpForwardRows(plan, x: Float32Array, rows: number, out: Float32Array) -> the same for rows
@@ -8,7 +8,11 @@
 // A plan is made once per model and holds references to its weight and bias arrays, so a
 // request passes three arguments instead of every layer's. Each call re-reads the arrays' data
 // and length through those references, so a plan never uses memory that moved, shrank or was
-// detached since it was made.
+// detached since it was made. A frozen plan (FrozenMLP) instead owns a copy: the weights packed
+// once in the kernels' panel layout (pack_weights, gemm.h) and the biases; later changes to the
+// arrays it was made from do not reach it.
+#include <algorithm>
+#include <cstdlib>
 #include <memory>
 #include <string>
 #include <vector>
@@ -27,9 +31,24 @@ namespace {
 constexpr int kMaxLayers = 1024;
 const napi_type_tag kPlanTag = {0x7472696d6e65746dULL, 0x6c70506c616e3031ULL};  // "trimnetm" "lpPlan01"
 
+struct FreeFloats {
+  void operator()(float* p) const { std::free(p); }
+};
+using OwnedFloats = std::unique_ptr<float[], FreeFloats>;
+
+// n floats, 64-byte aligned (a packed sliver's rows then start on cache lines).
+OwnedFloats alignedFloats(Napi::Env env, int64_t n) {
+  const size_t bytes = (static_cast<size_t>(std::max<int64_t>(n, 1)) * sizeof(float) + 63) / 64 * 64;
+  OwnedFloats p(static_cast<float*>(std::aligned_alloc(64, bytes)));
+  if (!p) throw Napi::RangeError::New(env, "out of memory packing the model's weights (" + std::to_string(bytes) + " bytes)");
+  return p;
+}
+
 struct MlpPlan {
-  std::vector<trimnet::DenseLayer> layers;  // sizes and activations; pointers refreshed per call
+  std::vector<trimnet::DenseLayer> layers;  // sizes and activations; pointers refreshed per call unless frozen
   std::vector<Napi::Reference<Napi::TypedArray>> weights, biases;
+  bool frozen = false;
+  std::vector<OwnedFloats> owned;  // frozen: each layer's packed weights and bias copy
 };
 
 // A Float32Array from a JS array element, with at least `need` elements.
@@ -89,7 +108,9 @@ static Napi::Value MlpPlanNew(const Napi::CallbackInfo& info) {
   auto weights = arrayArg(info, 0, "weights", nl), biases = arrayArg(info, 1, "biases", nl);
   auto sizes = info[2].As<Napi::Array>();
   auto acts = arrayArg(info, 3, "activations", nl), slopes = arrayArg(info, 4, "slopes", nl);
+  if (!info[5].IsBoolean()) throwType(env, "a boolean", "frozen", info[5]);
   auto plan = std::make_unique<MlpPlan>();
+  plan->frozen = info[5].As<Napi::Boolean>().Value();
   std::vector<int64_t> width(nsizes);
   for (uint32_t i = 0; i < nsizes; i++) {
     double d = numberAt(env, sizes, i, "sizes[" + std::to_string(i) + "]");
@@ -110,8 +131,21 @@ static Napi::Value MlpPlanNew(const Napi::CallbackInfo& info) {
     if (!std::isfinite(s)) throw Napi::RangeError::New(env, "slopes" + at + " must be finite");
     L.slope = static_cast<float>(s);
     int64_t wsize = checkedMul(env, L.out, L.in, "a layer's weight");
-    plan->weights.push_back(Napi::Persistent(float32At(env, weights, l, "weights" + at, wsize)));
-    plan->biases.push_back(Napi::Persistent(float32At(env, biases, l, "biases" + at, L.out)));
+    Napi::TypedArray w = float32At(env, weights, l, "weights" + at, wsize), b = float32At(env, biases, l, "biases" + at, L.out);
+    if (plan->frozen) {
+      const float* wd = w.As<Napi::Float32Array>().Data();
+      const float* bd = b.As<Napi::Float32Array>().Data();
+      OwnedFloats packed = alignedFloats(env, trimnet::packed_weight_floats(L.out, L.in)), bias = alignedFloats(env, L.out);
+      trimnet::pack_weights(wd, L.out, L.in, packed.get());
+      std::copy(bd, bd + L.out, bias.get());
+      L.packed = packed.get();
+      L.bias = bias.get();
+      plan->owned.push_back(std::move(packed));
+      plan->owned.push_back(std::move(bias));
+    } else {
+      plan->weights.push_back(Napi::Persistent(w));
+      plan->biases.push_back(Napi::Persistent(b));
+    }
     plan->layers.push_back(L);
   }
   Napi::Object obj = Napi::Object::New(env);
@@ -138,6 +172,7 @@ static MlpPlan& planArg(const Napi::CallbackInfo& info) {
 // The plan's layers pointed at their arrays as they are now; throws when out (n floats) shares
 // memory with a weight or bias.
 static void refreshLayers(Napi::Env env, MlpPlan& plan, const float* out, int64_t n) {
+  if (plan.frozen) return;  // its own copies, which no JS array can share
   auto overlaps = [&](const float* p, int64_t len) { return p < out + n && out < p + len; };
   for (size_t l = 0; l < plan.layers.size(); l++) {
     trimnet::DenseLayer& L = plan.layers[l];

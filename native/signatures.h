@@ -28,7 +28,7 @@ inline const Signature kSvdAsync{"svdAsync", {"A", "m", "n", "full"}};
 inline const Signature kCholesky64{"cholesky64", {"A", "n", "minPivot"}};
 inline const Signature kSolveLower64{"solveLower64", {"L", "n", "X", "k", "transposed"}};
 inline const Signature kFirstNonFinite{"firstNonFinite", {"x"}};
-inline const Signature kMlpPlan{"mlpPlan", {"weights", "biases", "sizes", "activations", "slopes"}};
+inline const Signature kMlpPlan{"mlpPlan", {"weights", "biases", "sizes", "activations", "slopes", "frozen"}};
 inline const Signature kMlpForwardOne{"mlpForwardOne", {"plan", "x", "out"}};
 inline const Signature kMlpForwardRows{"mlpForwardRows", {"plan", "x", "rows", "out"}};
 inline const Signature kCudaGemm{"cuda.gemm", {TRIMNET_GEMM_ARGS, "allowTF32"}};

@@ -12,6 +12,7 @@ export type { GpujsBackend, GpujsMode } from './backend/gpujs.js';
 export { matmul, matmulAsync, linear, svd, svdAsync } from './ops.js';
 export type { MatmulOptions, Svd } from './ops.js';
 export { MLP, argmaxRows } from './nn/mlp.js';
+export { FrozenMLP } from './nn/frozen-mlp.js';
 export type { ActivationChoice, Linear, MLPOptions } from './nn/mlp.js';
 export type { ActivationSpec, LayerActivation } from './nn/activation.js';
 export { readOnnx } from './io/onnx.js';

@@ -93,16 +93,16 @@ describe.runIf(onCpu)('forwardOne: one native call for the whole net', () => {
   it('the addon refuses what it cannot run safely', () => {
     const a = addon!;
     const w = rand(12, 1), b = rand(3, 2);
-    const plan = a.mlpPlan([w], [b], [4, 3], [0], [0.01]);
+    const plan = a.mlpPlan([w], [b], [4, 3], [0], [0.01], false);
     expect(a.mlpForwardOne(plan, new Float32Array(4), new Float32Array(3))).toBe(-1);
     expect(() => a.mlpForwardOne({ layers: 1 }, new Float32Array(4), new Float32Array(3))).toThrow(/Expected a plan made by mlpPlan/);
-    expect(() => a.mlpPlan([w], [b], [5, 3], [0], [0.01])).toThrow(/weights\[0\] has 12 elements but the layer needs 15/);
-    expect(() => a.mlpPlan([w], [b], [4, 3], [9], [0.01])).toThrow(/not an activation code/);
-    expect(() => a.mlpPlan([w, w], [b], [4, 3, 3], [0, 0], [0.01, 0.01])).toThrow(/biases has 1 entries, expected 2/);
+    expect(() => a.mlpPlan([w], [b], [5, 3], [0], [0.01], false)).toThrow(/weights\[0\] has 12 elements but the layer needs 15/);
+    expect(() => a.mlpPlan([w], [b], [4, 3], [9], [0.01], false)).toThrow(/not an activation code/);
+    expect(() => a.mlpPlan([w, w], [b], [4, 3, 3], [0, 0], [0.01, 0.01], false)).toThrow(/biases has 1 entries, expected 2/);
     const x = new Float32Array(8);
     expect(() => a.mlpForwardOne(plan, x.subarray(0, 4), x.subarray(2, 5))).toThrow(/out must not share memory with x/);
     const moved = new Float32Array(12);
-    const plan2 = a.mlpPlan([moved], [b], [4, 3], [0], [0.01]);
+    const plan2 = a.mlpPlan([moved], [b], [4, 3], [0], [0.01], false);
     structuredClone(moved.buffer, { transfer: [moved.buffer] }); // detaches the plan's weights
     expect(() => a.mlpForwardOne(plan2, new Float32Array(4), new Float32Array(3))).toThrow(/shrunk or been detached/);
     expect(() => a.mlpForwardOne(plan, new Float32Array(3), new Float32Array(3))).toThrow(/x has 3 elements but the call needs 4/);
@@ -172,7 +172,7 @@ describe.runIf(onCpu)('forward: one native call for the whole net, rows shared b
   it('the addon refuses what it cannot run safely', () => {
     const a = addon!;
     const w = rand(12, 1), b = rand(3, 2);
-    const plan = a.mlpPlan([w], [b], [4, 3], [0], [0.01]);
+    const plan = a.mlpPlan([w], [b], [4, 3], [0], [0.01], false);
     expect(a.mlpForwardRows(plan, new Float32Array(8), 2, new Float32Array(6))).toBe(-1);
     expect(a.mlpForwardRows(plan, new Float32Array(0), 0, new Float32Array(0))).toBe(-1);
     expect(() => a.mlpForwardRows({ layers: 1 }, new Float32Array(8), 2, new Float32Array(6))).toThrow(/Expected a plan made by mlpPlan/);

@@ -8,7 +8,9 @@
 //   POST /admin/job { "kind": "gemm" | "svd", "size": 2048 }   POST /admin/job/stop
 //   POST /admin/metrics/reset
 //
-// One input takes the no-allocation path (mlp.forwardOne); a batch takes one forward per layer.
+// The model is frozen when the service is built (mlp.freeze(): a private copy with its weights
+// packed once for the kernels), so the service answers what was loaded even if the caller goes on
+// changing its MLP. One input takes the no-allocation path (forwardOne); a batch, one forward.
 // Every body is validated by JSON schema before it reaches the model: wrong length, non-numbers,
 // strings, nulls, numbers that overflow to Infinity and bodies over the limit end in 400 with a
 // message that says what was expected.
@@ -59,7 +61,8 @@ function softmax(z: ArrayLike<number>, n: number): number[] {
 }
 
 export async function buildService(opts: ServiceOptions): Promise<FastifyInstance> {
-  const { model, bodyLimit = 4 << 20, maxBatch = 256, admin = false } = opts;
+  const { bodyLimit = 4 << 20, maxBatch = 256, admin = false } = opts;
+  const model = opts.model.freeze();
   const nIn = model.inputSize;
   const nOut = model.outputSize;
   const classes = opts.classes ?? (nOut === FASHION_MNIST_CLASSES.length ? FASHION_MNIST_CLASSES : Array.from({ length: nOut }, (_, i) => String(i)));

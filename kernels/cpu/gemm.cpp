@@ -189,6 +189,9 @@ const char* gemm_kernel_name() { return kernels().name; }
 
 decltype(KernelSet::forward_one) forward_one_kernel() { return kernels().forward_one; }
 
+int64_t packed_weight_floats(int64_t n, int64_t k) { return kernels().packed_floats(n, k); }
+void pack_weights(const float* w, int64_t n, int64_t k, float* dst) { kernels().pack_weights(w, n, k, dst); }
+
 std::vector<std::string> cpu_features() {
   Cpu c = detect();
   std::vector<std::string> f;
@@ -214,7 +217,7 @@ void gemm(const GemmParams& p) {
     return;
   }
   const int threads = p.threads > 0 ? p.threads : num_threads();
-  if (!p.nonfinite && gemm_k_split(p, threads, kernels().gemm)) return;  // AᵀB, small C, long k
+  if (!p.nonfinite && !p.b_packed && gemm_k_split(p, threads, kernels().gemm)) return;  // AᵀB, small C, long k
   kernels().gemm(p, threads);
 }
 

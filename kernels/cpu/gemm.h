@@ -32,6 +32,11 @@ struct GemmParams {
   // finite input (an overflow, or a non-finite B), so it says where to look, not what is wrong.
   // Not for AᵀB (the k-split path ignores it).
   std::atomic<int>* nonfinite = nullptr;
+  // op(B) = Wᵀ already in this process's kernel panels (pack_weights below: a frozen model's
+  // weights, packed once instead of on every call); b and trans_b are then not read. Gives
+  // bitwise the C of the same product with B = W, trans_b, for m > 4 (any m uses the packed
+  // path: the small-m dot products would sum in another order).
+  const float* b_packed = nullptr;
 };
 
 // Threads for work that runs off the event loop: one core fewer than num_threads(), so the
@@ -52,6 +57,13 @@ void col_stats_plain(float* x, int64_t rows, int64_t cols, int act, float slope,
                      double* zeros, float* max, bool write_back);
 
 float activate(int act, float x, float slope);
+
+// Weights packed once (a frozen model, mlp_forward.h): W [n × k] row-major, the B of
+// C = A·Wᵀ, laid out as the chosen kernel set's GEMM packs op(B) = Wᵀ on every call (its
+// k blocks one after the other, each in column slivers). The layout depends on the kernel set,
+// which is fixed per process, so packed weights are never stored or sent elsewhere.
+int64_t packed_weight_floats(int64_t n, int64_t k);
+void pack_weights(const float* w, int64_t n, int64_t k, float* dst);
 
 int num_threads();
 void set_num_threads(int n);  // n <= 0: one per core (or TRIMNET_THREADS)

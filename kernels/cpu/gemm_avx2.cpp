@@ -74,11 +74,11 @@ struct Avx2 {
 };
 
 using D = Driver<Avx2, 6, 2>;
-using F = ForwardOne<Avx2>;
+using F = ForwardOne<Avx2, D::G>;
 
 }  // namespace
 
 namespace trimnet {
-const KernelSet kernels_avx2 = {"avx2 6x16", &D::gemm, &D::col_stats, &F::run};
+const KernelSet kernels_avx2 = {"avx2 6x16", &D::gemm, &D::col_stats, &F::run, &D::G::packed_floats, &D::G::pack_weights};
 }  // namespace trimnet
 #endif

@@ -75,11 +75,11 @@ struct Avx512 {
 };
 
 using D = Driver<Avx512, TRIMNET_AVX512_MR, TRIMNET_AVX512_NV>;
-using F = ForwardOne<Avx512>;
+using F = ForwardOne<Avx512, D::G>;
 
 }  // namespace
 
 namespace trimnet {
-const KernelSet kernels_avx512 = {TRIMNET_AVX512_NAME, &D::gemm, &D::col_stats, &F::run};
+const KernelSet kernels_avx512 = {TRIMNET_AVX512_NAME, &D::gemm, &D::col_stats, &F::run, &D::G::packed_floats, &D::G::pack_weights};
 }  // namespace trimnet
 #endif

@@ -446,14 +446,16 @@ struct Gemm {
         pack_a(p, ic + whole, mb - whole, pc, kc, ap + whole * kc);
         for (int64_t jc = j0; jc < j1; jc += NB) {
           int64_t nb = min_(NB, j1 - jc);
-          pack_b(p, pc, kc, jc, nb, bp);
+          // Weights packed once are read where they lie (jc is a whole number of slivers).
+          const float* bb = p.b_packed ? p.b_packed + pc * padded_n(p.n) + jc * kc : bp;
+          if (!p.b_packed) pack_b(p, pc, kc, jc, nb, bp);
           for (int64_t ir = 0; ir < mb; ir += MR) {
             int mrem = static_cast<int>(min_<int64_t>(MR, mb - ir));
             for (int64_t jr = 0; jr < nb; jr += NR) {
               int nrem = static_cast<int>(min_<int64_t>(NR, nb - jr));
               float* c = p.c + (ic + ir) * p.n + jc + jr;
               const float* bias = e.bias ? e.bias + jc + jr : nullptr;
-              const float* b = bp + jr * kc;
+              const float* b = bb + jr * kc;
               const bool one = NV > 1 && nrem <= W;  // a last sliver one vector wide
               if (ir < whole) {
                 const float* a = p.a + (ic + ir) * p.k + pc;
@@ -467,6 +469,81 @@ struct Gemm {
             }
           }
         }
+      }
+    }
+  }
+
+  // ---- weights packed once (gemm.h pack_weights, a frozen model) -----------------------------
+  // W [n × k] is the B of C = A·Wᵀ. Packed, k block pc (the kc_block(k) split) holds kc × padded_n
+  // floats at pc · padded_n: NR-column slivers of op(B) = Wᵀ as pack_b writes them ([q][c] inside,
+  // sliver s at s · NR · kc), columns past n zero. region() reads a block where pack_b would
+  // have copied it.
+  static int64_t padded_n(int64_t n) { return (n + NR - 1) / NR * NR; }
+  static int64_t packed_floats(int64_t n, int64_t k) { return k * padded_n(n); }
+  static void pack_weights(const float* w, int64_t n, int64_t k, float* dst) {
+    GemmParams p;
+    p.n = n;
+    p.k = k;
+    p.b = w;
+    p.trans_b = true;
+    const int64_t KB = kc_block(k);
+    for (int64_t pc = 0; pc < k; pc += KB) pack_b(p, pc, min_(KB, k - pc), 0, n, dst + pc * padded_n(n));
+  }
+
+  // One sample through packed weights (the frozen single request):
+  //   y[j] = act( sum_q x[q] · W[j][q] + bias[j] )   for j in [j0, j1)
+  // Per output the FMAs and the epilogue of region()'s tile, in the same order (acc from zero in
+  // each k block, q ascending), so a sample gives bitwise its row of the batch forward. The
+  // weights stream contiguously: S slivers side by side (2·S FMA chains, enough to hide the FMA
+  // latency), each vector of W used once. j0 is a whole number of slivers; j1 too, or n.
+  static constexpr int GEMV_S = 6;  // slivers at a time: 2·6 accumulators of the 16 (AVX2) or 32 registers
+
+  // NARROW: the last sliver holds at most W columns (194 = 6·32 + 2): one vector of it, not NV.
+  template <int S, bool NARROW>
+  static void gemv_slivers(const float* x, const float* blk, int64_t kc, float* y, int nlast, int mode, const Epi& e,
+                           const float* bias) {
+    V acc[S][1][NV];
+    for (int s = 0; s < S; s++)
+      for (int v = 0; v < NV; v++) acc[s][0][v] = T::zero();
+    for (int64_t q = 0; q < kc; q++) {
+      const V xv = T::set1(x[q]);
+      for (int s = 0; s < S; s++) {
+        const float* b = blk + s * NR * kc + q * NR;
+        for (int v = 0; v < ((NARROW && s == S - 1) ? 1 : NV); v++) acc[s][0][v] = T::fmadd(xv, T::load(b + v * W), acc[s][0][v]);
+      }
+    }
+    for (int s = 0; s + 1 < S; s++) epilogue<1, NV>(acc[s], y + s * NR, 0, 1, NR, mode, e, bias ? bias + s * NR : nullptr);
+    float* yl = y + (S - 1) * NR;
+    const float* bl = bias ? bias + (S - 1) * NR : nullptr;
+    if constexpr (NARROW) {
+      const V one[1][1] = {{acc[S - 1][0][0]}};
+      epilogue<1, 1>(one, yl, 0, 1, nlast, mode, e, bl);
+    } else {
+      epilogue<1, NV>(acc[S - 1], yl, 0, 1, nlast, mode, e, bl);
+    }
+  }
+
+  using GemvSlivers = void (*)(const float*, const float*, int64_t, float*, int, int, const Epi&, const float*);
+  template <int... Ss>
+  static GemvSlivers gemv_pick(int s, bool narrow, std::integer_sequence<int, Ss...>) {
+    static constexpr GemvSlivers whole[] = {&gemv_slivers<Ss + 1, false>...};
+    static constexpr GemvSlivers part[] = {&gemv_slivers<Ss + 1, true>...};
+    return narrow ? part[s - 1] : whole[s - 1];
+  }
+
+  static void gemv_packed(const float* x, const float* w, int64_t n, int64_t k, int64_t j0, int64_t j1, float* y,
+                          const Epi& e) {
+    const int64_t KB = kc_block(k), s0 = j0 / NR, ns = (j1 - j0 + NR - 1) / NR;
+    const int64_t groups = (ns + GEMV_S - 1) / GEMV_S;
+    for (int64_t pc = 0; pc < k; pc += KB) {
+      const int64_t kc = min_(KB, k - pc);
+      const int mode = (pc == 0 ? EP_FIRST : 0) | (pc + kc >= k ? EP_LAST : 0);
+      const float* blk = w + pc * padded_n(n);
+      for (int64_t g = 0; g < groups; g++) {  // groups as even as possible: 7 slivers are 4 + 3
+        const int64_t a = s0 + g * ns / groups, b = s0 + (g + 1) * ns / groups;
+        const int nlast = static_cast<int>(min_(j1, b * NR) - (b - 1) * NR);
+        GemvSlivers f = gemv_pick(static_cast<int>(b - a), NV > 1 && nlast <= W, std::make_integer_sequence<int, GEMV_S>());
+        f(x + pc, blk + a * NR * kc, kc, y + a * NR, nlast, mode, e, e.bias ? e.bias + a * NR : nullptr);
       }
     }
   }
@@ -693,7 +770,7 @@ struct Driver {
     double flops = 2.0 * double(p.m) * double(p.n) * double(p.k);
     // Small m without packing; op(A) rows must be contiguous for the dot form (Bᵀ), so
     // transA with transB and m > 1 goes the packed way.
-    if (p.m <= S::MAXM && (p.m == 1 || !p.trans_a || !p.trans_b)) {
+    if (p.m <= S::MAXM && !p.b_packed && (p.m == 1 || !p.trans_a || !p.trans_b)) {
       SmallJob job;
       job.p = &p;
       job.e = e;
@@ -723,7 +800,7 @@ struct Driver {
     // ceil(n/W) vectors and reads A once, in place. Threads then take row tiles. (A transposed B
     // is copied whole for it: only up to 1 Mi floats, beyond that it is packed in blocks.)
     const bool narrow = p.n < G::NR && (!p.trans_b || p.n * p.k <= (int64_t(1) << 20));
-    if (flops < DIRECT_MAX_FLOPS || narrow) {
+    if ((flops < DIRECT_MAX_FLOPS || narrow) && !p.b_packed) {
       const float* b = G::direct_b(p, trimnet::thread_workspace(p.trans_b ? static_cast<size_t>(p.n * p.k) : 1));
       DirectJob job;
       job.p = &p;
@@ -745,7 +822,7 @@ struct Driver {
     // all of A and its columns of B. Packing A (and a transposed B) gathers element by element,
     // a plain B is copied a vector at a time (~4× cheaper per element); each side must give every
     // chunk at least 4 micro-tiles to stay balanced.
-    const double wb = p.trans_b ? 1.0 : 0.25;
+    const double wb = p.b_packed ? 0.0 : p.trans_b ? 1.0 : 0.25;
     const double mk = double(p.m) * double(p.k), nk = double(p.n) * double(p.k);
     const int64_t rows_per = (p.m + target - 1) / target;
     const double row_cost = mk + double(target) * double((rows_per + G::MB - 1) / G::MB) * nk * wb;

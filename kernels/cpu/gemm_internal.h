@@ -38,6 +38,8 @@ struct KernelSet {
   // mlp_forward_one's layers (inputs checked); hidden: scratch, see mlp_forward_impl.h.
   void (*forward_one)(const DenseLayer* layers, int nlayers, const float* x, float* out, float* hidden,
                       int nthreads);
+  int64_t (*packed_floats)(int64_t n, int64_t k);                      // pack_weights (gemm.h)
+  void (*pack_weights)(const float* w, int64_t n, int64_t k, float* dst);
 };
 
 // AᵀB with a small C over a long k, cut into fixed k slices (gemm_ksplit.cpp); false when the

@@ -50,10 +50,10 @@ struct Scalar {
 };
 
 using D = Driver<Scalar, 4, 4>;
-using F = ForwardOne<Scalar>;
+using F = ForwardOne<Scalar, D::G>;
 
 }  // namespace
 
 namespace trimnet {
-const KernelSet kernels_scalar = {"scalar 4x4", &D::gemm, &D::col_stats, &F::run};
+const KernelSet kernels_scalar = {"scalar 4x4", &D::gemm, &D::col_stats, &F::run, &D::G::packed_floats, &D::G::pack_weights};
 }  // namespace trimnet

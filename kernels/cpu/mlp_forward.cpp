@@ -85,6 +85,7 @@ void rows_chunk(const RowsJob& job, int64_t r0, int64_t r1, float* h, std::atomi
     p.k = L.in;
     p.a = in;
     p.b = L.w;
+    p.b_packed = L.packed;
     p.trans_b = true;
     p.c = l == job.nlayers - 1 ? job.out + r0 * L.out : half[l % 2];
     p.bias = L.bias;

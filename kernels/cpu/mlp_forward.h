@@ -21,6 +21,7 @@ namespace trimnet {
 
 struct DenseLayer {
   const float* w = nullptr;     // [out × in]
+  const float* packed = nullptr;  // w packed once (pack_weights, gemm.h), read instead of w; or null
   const float* bias = nullptr;  // [out] or null
   int64_t out = 0, in = 0;      // layer l's in equals layer l−1's out
   int act = 0;                  // Act (gemm.h), applied to every layer's output (identity for logits)

@@ -20,7 +20,8 @@ inline void cpu_relax() {
 #endif
 }
 
-template <class T>
+// G: the ISA's Gemm (gemm_impl.h), whose gemv_packed runs layers with packed weights.
+template <class T, class G>
 struct ForwardOne {
   using S = Small<T>;
   static constexpr int MAX_CHUNKS = 64;
@@ -39,10 +40,15 @@ struct ForwardOne {
     LayerSync* sync;
   };
 
-  // Rows [j0, j1) of layer l: raw dot products into the output, then bias and activation in place.
+  // Rows [j0, j1) of layer l: raw dot products into the output, then bias and activation in place;
+  // packed weights (a frozen model) stream through gemv_packed, which does both.
   static void rows(const trimnet::DenseLayer& L, const float* h, float* o, int64_t j0, int64_t j1) {
-    S::dots1(h, L.w, L.in, j0, j1, o);
     Epi e{1.f, 0.f, L.slope, L.bias, L.act};
+    if (L.packed) {
+      G::gemv_packed(h, L.packed, L.out, L.in, j0, j1, o, e);
+      return;
+    }
+    S::dots1(h, L.w, L.in, j0, j1, o);
     S::finish(o + j0, o + j0, j1 - j0, e, L.bias ? L.bias + j0 : nullptr);
   }
 
@@ -103,10 +109,11 @@ struct ForwardOne {
     }
     LayerSync sync[MAX_LAYERS];
     for (int l = 0; l < nlayers; l++) {
-      // Two chunks per thread (balance when one is delayed), whole 16-float lines, and one chunk
-      // for a layer too small to be worth sharing.
+      // Two chunks per thread (balance when one is delayed), whole 16-float lines (whole slivers
+      // of packed weights), and one chunk for a layer too small to be worth sharing.
+      const int64_t unit = layers[l].packed ? max_<int64_t>(16, G::NR) : 16;
       int64_t n = layers[l].out, parts = n * layers[l].in >= (int64_t(1) << 14) ? 2 * nth : 1;
-      sync[l].chunk = max_<int64_t>(16, ((n + parts - 1) / parts + 15) / 16 * 16);
+      sync[l].chunk = max_<int64_t>(unit, ((n + parts - 1) / parts + unit - 1) / unit * unit);
       sync[l].nchunks = (n + sync[l].chunk - 1) / sync[l].chunk;
       for (int c = 0; c < sync[l].nchunks; c++) sync[l].claimed[c].store(false, std::memory_order_relaxed);
     }

@@ -36,7 +36,7 @@ export const ENTRY_POINTS = {
   cholesky64: ['A', 'n', 'minPivot'],
   solveLower64: ['L', 'n', 'X', 'k', 'transposed'],
   firstNonFinite: ['x'],
-  mlpPlan: ['weights', 'biases', 'sizes', 'activations', 'slopes'],
+  mlpPlan: ['weights', 'biases', 'sizes', 'activations', 'slopes', 'frozen'],
   mlpForwardOne: ['plan', 'x', 'out'],
   mlpForwardRows: ['plan', 'x', 'rows', 'out'],
   'cuda.gemm': [...GEMM_ARGS, 'allowTF32'],
@@ -142,8 +142,8 @@ export interface NativeAddon {
   solveLower64(L: Float64Array, n: number, X: Float64Array, k: number, transposed: boolean): void;
   /** Index of the first NaN/±Infinity in x, or −1 (kernels/cpu/finite.h). */
   firstNonFinite(x: Float32Array): number;
-  /** A fused forward of a whole MLP (kernels/cpu/mlp_forward.h); holds the arrays. */
-  mlpPlan(weights: Float32Array[], biases: Float32Array[], sizes: number[], activations: number[], slopes: number[]): MlpPlanHandle;
+  /** A fused forward of a whole MLP (kernels/cpu/mlp_forward.h); holds the arrays, or when frozen a packed copy of them. */
+  mlpPlan(weights: Float32Array[], biases: Float32Array[], sizes: number[], activations: number[], slopes: number[], frozen: boolean): MlpPlanHandle;
   /** Runs a plan on x into out: −1, or the index of the first non-finite entry of x (nothing computed). */
   mlpForwardOne(plan: MlpPlanHandle, x: Float32Array, out: Float32Array): number;
   /** The same for rows samples (x rows×in, out rows×out); on a non-finite x, out is undefined. */

@@ -58,7 +58,7 @@ export function createCpuBackend(addon: NativeAddon): Backend {
       if (x.length < NATIVE_MIN_FINITE) return firstNonFiniteJs(x);
       return callNative(() => addon.firstNonFinite(x));
     },
-    fuseForward(layers) {
+    fuseForward(layers, frozen = false) {
       if (layers.length === 0) throw new ArgumentError('fuseForward needs at least one layer');
       const sizes = [layers[0]!.inSize, ...layers.map((l) => l.outSize)];
       const plan = callNative(() =>
@@ -68,6 +68,7 @@ export function createCpuBackend(addon: NativeAddon): Backend {
           sizes,
           layers.map((l) => ACTIVATION_CODE[l.activation]),
           layers.map((l) => l.leakySlope),
+          frozen,
         ),
       );
       return {

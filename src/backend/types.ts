@@ -101,9 +101,10 @@ export interface Backend {
   /**
    * A whole-network forward in one call, for one sample or many (backends that have one: cpu).
    * The result holds the given arrays; it stays valid while they keep their length (callers
-   * check identity).
+   * check identity). `frozen`: it copies them instead (the cpu backend packs the weights once
+   * into its GEMM panels), so later changes to the arrays do not reach it (FrozenMLP).
    */
-  fuseForward?(layers: readonly DenseLayerSpec[]): FusedForward;
+  fuseForward?(layers: readonly DenseLayerSpec[], frozen?: boolean): FusedForward;
 }
 
 /** One layer for fuseForward: out = act(weight · x + bias), weight [outSize, inSize] row-major. */

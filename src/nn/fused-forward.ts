@@ -3,11 +3,16 @@
 // reused while the model's arrays, shapes and activations are the ones it was made from; any
 // change (a replaced layer or bias, another backend) makes a new one on the next call, so a plan
 // never runs stale weights. Weights changed in place need nothing: the plan reads the arrays.
+// The nets in frozenNets (FrozenMLP's private copies, which nothing else can reach) get frozen
+// plans instead: the backend copies the weights once, packed for its kernels.
 
 import { getBackend } from '../backend/registry.js';
 import type { Backend, FusedForward } from '../backend/types.js';
 import { type ForwardNet, layerActivation } from './forward.js';
 import type { LayerActivation } from './activation.js';
+
+/** Nets whose plans are frozen (see FrozenMLP): their arrays never change after they join. */
+export const frozenNets = new WeakSet<ForwardNet>();
 
 export class FusedForwardPlan {
   private constructor(
@@ -30,7 +35,7 @@ export class FusedForwardPlan {
     });
     return new FusedForwardPlan(
       be,
-      be.fuseForward(layers),
+      be.fuseForward(layers, frozenNets.has(net)),
       layers.map((l) => l.weight),
       layers.map((l) => l.bias),
       layers.map((l) => [l.outSize, l.inSize] as const),

@@ -12,6 +12,7 @@ import { firstNonFinite } from '../finite.js';
 import { type ActivationSpec, type LayerActivation, describeActivations, parseActivations, resolveActivations } from './activation.js';
 import { type ForwardOptions, forwardRows, forwardRowsAsync, gemmOptions } from './forward.js';
 import { FusedForwardPlan } from './fused-forward.js';
+import { FrozenMLP } from './frozen-mlp.js';
 
 export interface Linear {
   weight: Tensor; // [out, in]
@@ -359,6 +360,14 @@ export class MLP {
     }
     const activations = activationsFor(ordered.length - 1, metadata, where, opts);
     return { model: new MLP(ordered.map((l) => ({ weight: l.weight, bias: l.bias })), activations), folded };
+  }
+
+  /**
+   * A copy for serving whose weights are packed once for the kernels (cpu backend): faster
+   * predictOne/forward, but changes to this model after the call do not reach it.
+   */
+  freeze(): FrozenMLP {
+    return new FrozenMLP(this);
   }
 
   /** Deep copy. */
