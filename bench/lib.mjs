@@ -29,16 +29,29 @@ export function python(modules = []) {
  * are removed so a current numpy picks its best kernel (see the env notes), unless `env` sets
  * one itself (a like-for-like comparison with one of our lower kernels).
  */
-export function runPython(script, args = [], env = {}) {
+export function runPython(script, args = [], env = {}, { cpu } = {}) {
   const exe = python();
   if (!exe) return null;
   const e = { ...process.env, ...env };
   if (!('OPENBLAS_CORETYPE' in env)) delete e.OPENBLAS_CORETYPE;
   if (!('OPENBLAS_L2_SIZE' in env)) delete e.OPENBLAS_L2_SIZE;
-  const r = spawnSync(exe, [script, ...args.map(String)], { encoding: 'utf8', env: e, maxBuffer: 64 << 20 });
+  const argv = [script, ...args.map(String)];
+  const [cmd, cmdArgs] = cpu === undefined ? [exe, argv] : ['taskset', ['-c', String(cpu), exe, ...argv]];
+  const r = spawnSync(cmd, cmdArgs, { encoding: 'utf8', env: e, maxBuffer: 64 << 20 });
   if (r.status !== 0) throw new Error(`${script} failed: ${r.stderr}`);
   const lines = r.stdout.trim().split('\n');
   return JSON.parse(lines[lines.length - 1]);
+}
+
+/**
+ * Pins this process's main thread to one CPU (taskset); true when it could. One-thread
+ * comparisons pin both sides to the same CPU (runPython's `cpu`): on the 2-vCPU Zen 5 VMs here
+ * one vCPU runs L2-bound work 25–30 % slower than the other (the same predictOne pinned to each,
+ * in turn), so two processes left to the scheduler can land on different-speed CPUs.
+ */
+export function pinProcess(cpu) {
+  const r = spawnSync('taskset', ['-p', '-c', String(cpu), String(process.pid)], { encoding: 'utf8' });
+  return r.status === 0;
 }
 
 /**

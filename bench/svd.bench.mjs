@@ -6,7 +6,7 @@
 // --single: one thread on both sides (results in bench/results/svd-single.md) (trimnet setThreads(1), OPENBLAS_NUM_THREADS=1), which is
 // the steadier comparison on a busy machine.
 import { Matrix, SingularValueDecomposition } from 'ml-matrix';
-import { benchDir, mdTable, python, runPython, timeMs, writeResults } from './lib.mjs';
+import { benchDir, mdTable, pinProcess, python, runPython, timeMs, writeResults } from './lib.mjs';
 import { join } from 'node:path';
 
 const { tryBackend } = await import('../dist/src/index.js');
@@ -24,6 +24,8 @@ const isa = (addon?.info().kernel ?? 'none').split(' ')[0];
 const blasCore = isa === 'avx2' && addon?.info().cpuFeatures.includes('avx512f') ? { OPENBLAS_CORETYPE: 'Haswell' } : {};
 const threads = single ? 1 : 2;
 addon.setThreads(threads);
+// One thread each: both on CPU 0 (see pinProcess), so neither side gets the faster CPU by chance.
+const pinned = single && pinProcess(0) ? 0 : undefined;
 const shapes = quick ? [[256, 256], [768, 768]] : [[256, 256], [768, 768], [1024, 1024], [2000, 768]];
 const mlShapes = new Set(['256x256', '768x768']);
 
@@ -67,7 +69,7 @@ function timeTrimnet(a, m, n, cpuTimes) {
 }
 for (let r = 0; r < rounds; r++) {
   const peer = havePython
-    ? runPython(join(benchDir, 'peers', 'scipy_svd.py'), shapes.map(key), { OPENBLAS_NUM_THREADS: String(threads), ...blasCore })
+    ? runPython(join(benchDir, 'peers', 'scipy_svd.py'), shapes.map(key), { OPENBLAS_NUM_THREADS: String(threads), ...blasCore }, { cpu: pinned })
     : null;
   for (const [m, n] of shapes) {
     const run = runs.get(key([m, n]));
@@ -150,5 +152,6 @@ const body = [
   '',
   'Targets: trimnet / sgesdd ≤ 1.5× (goal ≤ 1.0×); ml-matrix / trimnet ≥ 30×.',
   ...(single ? ['', 'With --single, the CPU-time columns (process CPU seconds, median) are the steadier measure on a busy machine.'] : []),
+  ...(pinned !== undefined ? ['', `Both sides pinned to CPU ${pinned} (taskset): this VM's CPUs differ in speed.`] : []),
 ].join('\n');
 console.log(writeResults(single ? 'svd-single' : 'svd', `SVD: trimnet cpu vs LAPACK sgesdd vs ml-matrix${single ? ' (one thread each)' : ''}`, body));
