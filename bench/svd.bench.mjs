@@ -56,7 +56,14 @@ if (!havePython) console.warn('svd bench: /usr/bin/python3 with scipy not found;
 // shared machine falls on all three; the table gives the median of the rounds' medians.
 const rounds = Number(process.argv.find((x) => x.startsWith('--rounds='))?.split('=')[1] ?? (quick ? 2 : 5));
 const runs = new Map(shapes.map((s) => [key(s), { dc: [], dcCpu: [], qr: [], qrCpu: [], sg: [], sgCpu: [] }]));
+// Both sides warm up for WARM_MS before they are timed (the peer script likewise): a process's
+// first ~0.5 s of SVDs, and the first after it spawns a child (every page copy-on-write after the
+// fork), pay a few hundred page faults per call (~12 µs each on these VMs: 2× at 256²) until
+// glibc's malloc thresholds and V8's freeing of old results settle. Steady state is compared.
+const WARM_MS = quick ? 300 : 1000;
 function timeTrimnet(a, m, n, cpuTimes) {
+  const t0 = performance.now();
+  while (performance.now() - t0 < WARM_MS) cpu.svd(a, m, n, false);
   return timeMs(
     () => {
       const c0 = process.cpuUsage();
@@ -69,7 +76,7 @@ function timeTrimnet(a, m, n, cpuTimes) {
 }
 for (let r = 0; r < rounds; r++) {
   const peer = havePython
-    ? runPython(join(benchDir, 'peers', 'scipy_svd.py'), shapes.map(key), { OPENBLAS_NUM_THREADS: String(threads), ...blasCore }, { cpu: pinned })
+    ? runPython(join(benchDir, 'peers', 'scipy_svd.py'), [`--warm=${WARM_MS / 1000}`, ...shapes.map(key)], { OPENBLAS_NUM_THREADS: String(threads), ...blasCore }, { cpu: pinned })
     : null;
   for (const [m, n] of shapes) {
     const run = runs.get(key([m, n]));

@@ -77,7 +77,7 @@ describe.runIf(onCpu)('FrozenMLP on the cpu backend: packed weights, the same bi
 });
 
 describe('FrozenMLP: a copy for serving, on any backend', () => {
-  it('agrees with the MLP within the GEMM tolerance, and predicts and evaluates as it does', () => {
+  it('agrees with the MLP within the GEMM tolerance, and predicts and evaluates as it does', async () => {
     for (const m of nets().slice(0, 4)) {
       const f = m.freeze();
       expect(f).toBeInstanceOf(FrozenMLP);
@@ -89,6 +89,7 @@ describe('FrozenMLP: a copy for serving, on any backend', () => {
       expect(firstMismatch(f.forward(X).data, m.forward(X).data, tol, 'forward')).toBeNull();
       const one = f.forwardOne(x.subarray(0, m.inputSize));
       expect(firstMismatch(one, m.forward(X).data.subarray(0, m.outputSize), tol, 'forwardOne')).toBeNull();
+      expect(firstMismatch((await f.forwardAsync(X)).data, m.forward(X).data, tol, 'forwardAsync')).toBeNull();
       const labels = Array.from(m.predict(X));
       expect(Array.from(f.predict(X))).toEqual(labels);
       expect(f.predictOne(x.subarray(0, m.inputSize))).toBe(labels[0]);

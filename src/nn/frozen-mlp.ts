@@ -50,6 +50,11 @@ export class FrozenMLP {
     return this.#model.forwardOne(x, out);
   }
 
+  /** forward off the event loop (native backends: each layer's GEMM on the libuv pool), as MLP.forwardAsync. */
+  forwardAsync(x: Tensor): Promise<Tensor> {
+    return this.#model.forwardAsync(x);
+  }
+
   /** Class index of one sample (argmax of forwardOne), no allocation per call. */
   predictOne(x: Float32Array): number {
     return this.#model.predictOne(x);
