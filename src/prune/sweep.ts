@@ -14,9 +14,10 @@ export interface SweepOptions extends Omit<PruneByActivationOptions, 'threshold'
   /** Precomputed statistics (then statsX is not used). */
   stats?: LayerStats[];
   /**
-   * Measure single-sample predict latency (default true): every model warmed up, then timed in
-   * interleaved rounds (so a slow moment of the machine hits all models alike); `latencyReps`
-   * timed calls per model (default 1000).
+   * Measure single-sample predict latency (default true): every model frozen as a service would
+   * run it (mlp.freeze(): weights packed once) and warmed up, then timed in interleaved rounds
+   * (so a slow moment of the machine hits all models alike); `latencyReps` timed calls per model
+   * (default 1000).
    */
   latency?: boolean;
   latencyReps?: number;
@@ -63,7 +64,7 @@ function sweepResult(rows: SweepRow[], meta: SweepMeta): SweepResult {
 }
 
 /** Median time of model.predictOne on one sample, in µs. */
-export function predictLatencyUs(model: MLP, sample: Float32Array, reps = 200): number {
+export function predictLatencyUs(model: Pick<MLP, 'predictOne'>, sample: Float32Array, reps = 200): number {
   for (let i = 0; i < 10; i++) model.predictOne(sample);
   const times = new Float64Array(reps);
   for (let r = 0; r < reps; r++) {
@@ -81,7 +82,7 @@ export function predictLatencyUs(model: MLP, sample: Float32Array, reps = 200): 
  * within every round (starting with a different one each round, so none is always first after
  * another's weights filled the caches); each model's figure is the median of its per-round means.
  */
-export function interleavedLatencyUs(models: readonly MLP[], sample: Float32Array, reps = 1000): number[] {
+export function interleavedLatencyUs(models: readonly Pick<MLP, 'predictOne'>[], sample: Float32Array, reps = 1000): number[] {
   const ROUND = 5;
   const rounds = Math.max(3, Math.ceil(reps / ROUND));
   for (const m of models) for (let i = 0; i < 50; i++) m.predictOne(sample);
@@ -134,7 +135,8 @@ export function sweep(mlp: MLP, x: Tensor, labels: ArrayLike<number>, opts: Swee
     return row;
   });
   if (latency) {
-    const [b, ...lat] = interleavedLatencyUs([mlp, ...models], sample, latencyReps);
+    // As a service would run them: frozen (weights packed once for the kernels).
+    const [b, ...lat] = interleavedLatencyUs([mlp, ...models].map((m) => m.freeze()), sample, latencyReps);
     baseline.latencyUs = b!;
     rows.forEach((r, i) => (r.latencyUs = lat[i]!));
   }
@@ -168,7 +170,7 @@ export function sweeps(mlp: MLP, x: Tensor, labels: ArrayLike<number>, list: rea
   );
   if (latency) {
     const xs = mlp.checkInput(x);
-    const [base, ...lat] = interleavedLatencyUs([mlp, ...models.flat()], xs.data.slice(0, xs.cols), latencyReps);
+    const [base, ...lat] = interleavedLatencyUs([mlp, ...models.flat()].map((m) => m.freeze()), xs.data.slice(0, xs.cols), latencyReps);
     let j = 0;
     for (const r of results) {
       r.baseline.latencyUs = base!;

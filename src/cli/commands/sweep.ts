@@ -68,7 +68,7 @@ export function register(program: Command): void {
     if (o.plot) {
       const svg = await sweepSvg(plotSeries(results), {
         title: `Activation pruning by ${results.map(describeResult).join(' vs ')}`,
-        subtitle: `${where}; statistics on ${stats[0]!.count} training images${o.latency ? '; latency: predictOne on one image, median of interleaved rounds' : ''}`,
+        subtitle: `${where}; statistics on ${stats[0]!.count} training images${o.latency ? '; latency: predictOne of each model frozen for serving, one image, median of interleaved rounds' : ''}`,
         baseline: results[0]!.baseline,
       });
       writeOutput(o.plot, extname(o.plot).toLowerCase() === '.png' ? await svgToPng(svg) : svg, [file]);
@@ -80,7 +80,7 @@ export function register(program: Command): void {
       console.log(`${i ? '\n' : ''}${file}: ${model.layerSizes().join('-')}, statistic: ${describeResult(r)}; statistics on ${stats[0]!.count} training images, accuracy on ${ds.test.x.rows} test images of '${o.data}'`);
       console.log(sweepTable(r));
     });
-    if (o.latency) console.log(`predict µs: predictOne on one image, each model warmed up, median of rounds in which all ${results.length > 1 ? 'sweeps’ ' : ''}models take turns`);
+    if (o.latency) console.log(`predict µs: predictOne on one image, each model frozen for serving (mlp.freeze()) and warmed up, median of rounds in which all ${results.length > 1 ? 'sweeps’ ' : ''}models take turns`);
     if (o.plot) console.log(`wrote ${o.plot}`);
     if (o.out) console.log(`wrote ${o.out}`);
   });
