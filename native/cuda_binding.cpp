@@ -122,8 +122,9 @@ class DeviceBuffer : public Napi::ObjectWrap<DeviceBuffer> {
   Napi::Value Download(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     checkUsable(env);
-    Napi::Float32Array out = info.Length() > 0 && !info[0].IsUndefined() ? argArray<float>(info, 0, "out", int64_t(length_))
-                                                                         : Napi::Float32Array::New(env, length_);
+    const bool given = info.Length() > 0 && !info[0].IsUndefined();
+    if (given) argArray<float>(info, 0, "out", int64_t(length_));  // checked: a Float32Array long enough
+    Napi::Float32Array out = given ? info[0].As<Napi::Float32Array>() : Napi::Float32Array::New(env, length_);
     guard(env, [&] {
       tc::copy_to_host(out.Data(), ptr_, sizeof(float) * length_);
       return 0;
