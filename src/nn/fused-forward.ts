@@ -22,6 +22,7 @@ export class FusedForwardPlan {
     private readonly biases: readonly Float32Array[],
     private readonly shapes: readonly (readonly [number, number])[],
     private readonly acts: readonly LayerActivation[],
+    private readonly frozen: boolean,
   ) {}
 
   /** `cached` when it still fits `net` on the current backend, else a new plan; null when the backend has no fused path. */
@@ -33,13 +34,15 @@ export class FusedForwardPlan {
       const act = layerActivation(net, i);
       return { weight: l.weight.data, bias: l.bias, outSize: l.weight.shape[0]!, inSize: l.weight.shape[1]!, activation: act.name, leakySlope: act.slope };
     });
+    const frozen = frozenNets.has(net);
     return new FusedForwardPlan(
       be,
-      be.fuseForward(layers, frozenNets.has(net)),
+      be.fuseForward(layers, frozen),
       layers.map((l) => l.weight),
       layers.map((l) => l.bias),
       layers.map((l) => [l.outSize, l.inSize] as const),
       net.layers.map((_, i) => layerActivation(net, i)),
+      frozen,
     );
   }
 
@@ -54,7 +57,9 @@ export class FusedForwardPlan {
   }
 
   private fits(net: ForwardNet, be: Backend): boolean {
-    if (be !== this.backend || net.layers.length !== this.weights.length) return false;
+    if (be !== this.backend) return false;
+    if (this.frozen) return true; // its net never changes (frozenNets)
+    if (net.layers.length !== this.weights.length) return false;
     for (let i = 0; i < this.weights.length; i++) {
       const l = net.layers[i]!;
       const [o, k] = this.shapes[i]!;
