@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // npm run leak: RSS must stay flat across many calls into the addon.
-//   - 1,000,000 single-sample predictions (mlp.predictOne, the no-allocation path)
+//   - 1,000,000 single-sample predictions (mlp.predictOne, the no-allocation path), the same on
+//     its FrozenMLP, and 20,000 models frozen, used once and dropped (packed native copies)
 //   - 100,000 one-row mlp.predict(Tensor) calls (the allocating batch path)
 //   - 1,000 GEMMs of 1024² (LEAK_GEMM_N) (sync and matmulAsync alternating) and, with a native SVD, 1,000 SVDs of 192²
 // Prints RSS before, every N calls and after; exits 1 when RSS grows by more than the bound
@@ -52,6 +53,19 @@ const nPredict = Math.round(1_000_000 * scale);
 await phase('predictOne', nPredict, Math.max(1, nPredict / 10), () => {
   x[sink % 784] = (sink & 7) / 8;
   sink += model.predictOne(x);
+});
+const frozen = model.freeze();
+await phase('predictOne (FrozenMLP)', nPredict, Math.max(1, nPredict / 10), () => {
+  x[sink % 784] = (sink & 7) / 8;
+  sink += frozen.predictOne(x);
+});
+// Each freeze packs a copy of the weights in native memory, owned by the plan and freed by its
+// finalizer: making and dropping models must not grow RSS. Node runs such finalizers once the
+// event loop turns, so this phase lets it turn (as any service does) every 100 models.
+const nFreeze = Math.round(20_000 * scale);
+await phase('freeze + predictOne + drop', nFreeze, Math.max(1, nFreeze / 10), async (i) => {
+  sink += model.freeze().predictOne(x);
+  if (i % 100 === 99) await new Promise((r) => setImmediate(r));
 });
 const nBatch = Math.round(100_000 * scale);
 const xt = new Tensor(x, [1, 784]);

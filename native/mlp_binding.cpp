@@ -49,6 +49,7 @@ struct MlpPlan {
   std::vector<Napi::Reference<Napi::TypedArray>> weights, biases;
   bool frozen = false;
   std::vector<OwnedFloats> owned;  // frozen: each layer's packed weights and bias copy
+  int64_t owned_bytes = 0;         // told to V8 (napi_adjust_external_memory) while the plan lives
 };
 
 // A Float32Array from a JS array element, with at least `need` elements.
@@ -142,6 +143,7 @@ static Napi::Value MlpPlanNew(const Napi::CallbackInfo& info) {
       L.bias = bias.get();
       plan->owned.push_back(std::move(packed));
       plan->owned.push_back(std::move(bias));
+      plan->owned_bytes += (trimnet::packed_weight_floats(L.out, L.in) + L.out) * int64_t(sizeof(float));
     } else {
       plan->weights.push_back(Napi::Persistent(w));
       plan->biases.push_back(Napi::Persistent(b));
@@ -152,10 +154,22 @@ static Napi::Value MlpPlanNew(const Napi::CallbackInfo& info) {
   obj.Set("layers", Napi::Number::New(env, nl));
   if (napi_type_tag_object(env, obj, &kPlanTag) != napi_ok) throw Napi::Error::New(env, "could not tag the plan");
   MlpPlan* raw = plan.get();
+  // A frozen plan's packed copy lives in native memory that V8 cannot see: it is reported, so
+  // that the GC runs (and finds dropped models) as that memory grows, not only as JS objects do.
+  // (Node runs the finalizer once the event loop turns, not inside the GC.)
   napi_status st = napi_wrap(
-      env, obj, raw, [](napi_env, void* data, void*) { delete static_cast<MlpPlan*>(data); }, nullptr, nullptr);
+      env, obj, raw,
+      [](napi_env e, void* data, void*) {
+        auto* p = static_cast<MlpPlan*>(data);
+        int64_t ignored;
+        if (p->owned_bytes > 0) napi_adjust_external_memory(e, -p->owned_bytes, &ignored);
+        delete p;
+      },
+      nullptr, nullptr);
   if (st != napi_ok) throw Napi::Error::New(env, "could not wrap the plan");
   plan.release();  // owned by obj now: its finalizer deletes it
+  int64_t ignored;
+  if (raw->owned_bytes > 0) napi_adjust_external_memory(env, raw->owned_bytes, &ignored);
   return obj;
 }
 
