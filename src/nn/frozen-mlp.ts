@@ -4,6 +4,9 @@
 // prepacks its sessions the same way). An MLP promises that weights changed in place are used at
 // once, which a packed copy cannot see; a FrozenMLP promises the opposite: it is what the model
 // was when frozen, and changes to that model do not reach it (freeze again to take them).
+// The packed copy is native memory, freed after the model is garbage-collected once the event
+// loop turns (Node runs native finalizers then): a loop that freezes many models without ever
+// yielding holds their copies until it does.
 
 import type { Tensor } from '../tensor.js';
 import { frozenNets } from './fused-forward.js';
