@@ -12,7 +12,6 @@
 // once in the kernels' panel layout (pack_weights, gemm.h) and the biases; later changes to the
 // arrays it was made from do not reach it.
 #include <algorithm>
-#include <cstdlib>
 #include <memory>
 #include <string>
 #include <vector>
@@ -31,16 +30,10 @@ namespace {
 constexpr int kMaxLayers = 1024;
 const napi_type_tag kPlanTag = {0x7472696d6e65746dULL, 0x6c70506c616e3031ULL};  // "trimnetm" "lpPlan01"
 
-struct FreeFloats {
-  void operator()(float* p) const { std::free(p); }
-};
-using OwnedFloats = std::unique_ptr<float[], FreeFloats>;
-
 // n floats, 64-byte aligned (a packed sliver's rows then start on cache lines).
-OwnedFloats alignedFloats(Napi::Env env, int64_t n) {
-  const size_t bytes = (static_cast<size_t>(std::max<int64_t>(n, 1)) * sizeof(float) + 63) / 64 * 64;
-  OwnedFloats p(static_cast<float*>(std::aligned_alloc(64, bytes)));
-  if (!p) throw Napi::RangeError::New(env, "out of memory packing the model's weights (" + std::to_string(bytes) + " bytes)");
+trimnet::AlignedFloats alignedFloats(Napi::Env env, int64_t n) {
+  trimnet::AlignedFloats p = trimnet::aligned_floats(static_cast<size_t>(n));
+  if (!p) throw Napi::RangeError::New(env, "out of memory packing the model's weights (" + std::to_string(n) + " floats)");
   return p;
 }
 
@@ -48,7 +41,7 @@ struct MlpPlan {
   std::vector<trimnet::DenseLayer> layers;  // sizes and activations; pointers refreshed per call unless frozen
   std::vector<Napi::Reference<Napi::TypedArray>> weights, biases;
   bool frozen = false;
-  std::vector<OwnedFloats> owned;  // frozen: each layer's packed weights and bias copy
+  std::vector<trimnet::AlignedFloats> owned;  // frozen: each layer's packed weights and bias copy
   int64_t owned_bytes = 0;         // told to V8 (napi_adjust_external_memory) while the plan lives
 };
 
@@ -136,14 +129,15 @@ static Napi::Value MlpPlanNew(const Napi::CallbackInfo& info) {
     if (plan->frozen) {
       const float* wd = w.As<Napi::Float32Array>().Data();
       const float* bd = b.As<Napi::Float32Array>().Data();
-      OwnedFloats packed = alignedFloats(env, trimnet::packed_weight_floats(L.out, L.in)), bias = alignedFloats(env, L.out);
+      const int64_t npacked = trimnet::packed_weight_floats(L.out, L.in);
+      trimnet::AlignedFloats packed = alignedFloats(env, npacked), bias = alignedFloats(env, L.out);
       trimnet::pack_weights(wd, L.out, L.in, packed.get());
       std::copy(bd, bd + L.out, bias.get());
       L.packed = packed.get();
       L.bias = bias.get();
       plan->owned.push_back(std::move(packed));
       plan->owned.push_back(std::move(bias));
-      plan->owned_bytes += (trimnet::packed_weight_floats(L.out, L.in) + L.out) * int64_t(sizeof(float));
+      plan->owned_bytes += (npacked + L.out) * int64_t(sizeof(float));
     } else {
       plan->weights.push_back(Napi::Persistent(w));
       plan->biases.push_back(Napi::Persistent(b));

@@ -7,11 +7,11 @@
 // a 768² SVD on one thread those were about a tenth of the time, most of it page faults).
 // Nobody else holds them until the call returns. Kernel exceptions become a thrown JS Error /
 // a rejected promise.
-#include <memory>
-#include <stdexcept>
 #include <algorithm>
 #include <cstdlib>
+#include <memory>
 #include <new>
+#include <stdexcept>
 
 #include "args.h"
 #include "bindings.h"

@@ -85,20 +85,20 @@ int num_threads() {
 
 void set_num_threads(int n) { g_threads.store(n > 0 ? std::min(n, 256) : 0); }
 
-// ---- per-thread workspace -----------------------------------------------------------------
-namespace {
-struct AlignedFree {
-  void operator()(float* p) const { std::free(p); }
-};
-}  // namespace
+// ---- aligned buffers, per-thread workspace --------------------------------------------------
+void AlignedFree::operator()(float* p) const { std::free(p); }
+
+AlignedFloats aligned_floats(size_t n) {
+  const size_t bytes = (std::max<size_t>(n, 1) * sizeof(float) + 63) / 64 * 64;
+  return AlignedFloats(static_cast<float*>(std::aligned_alloc(64, bytes)));
+}
 
 float* thread_workspace(size_t floats, bool nothrow) {
-  thread_local std::unique_ptr<float, AlignedFree> buf;
+  thread_local AlignedFloats buf;
   thread_local size_t cap = 0;
   if (floats > cap || !buf) {
     size_t want = std::max(floats, cap * 2);
-    size_t bytes = (want * sizeof(float) + 63) / 64 * 64;
-    buf.reset(static_cast<float*>(std::aligned_alloc(64, bytes)));
+    buf = aligned_floats(want);
     if (!buf) {
       cap = 0;
       if (nothrow) return nullptr;

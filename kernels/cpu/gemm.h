@@ -5,7 +5,9 @@
 //   With beta == 0, C is write-only (its old contents, NaN included, never leak through).
 #pragma once
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -64,6 +66,15 @@ float activate(int act, float x, float slope);
 // which is fixed per process, so packed weights are never stored or sent elsewhere.
 int64_t packed_weight_floats(int64_t n, int64_t k);
 void pack_weights(const float* w, int64_t n, int64_t k, float* dst);
+
+// A 64-byte aligned float buffer and its owner (GEMM workspaces, a frozen model's packed weights).
+struct AlignedFree {
+  void operator()(float* p) const;
+};
+using AlignedFloats = std::unique_ptr<float[], AlignedFree>;
+// At least n floats (whole 64-byte lines, at least one), 64-byte aligned; null when the memory
+// is not there.
+AlignedFloats aligned_floats(size_t n);
 
 int num_threads();
 void set_num_threads(int n);  // n <= 0: one per core (or TRIMNET_THREADS)

@@ -263,6 +263,10 @@ struct Gemm {
     epilogue<MR, NVt>(acc, c, ldc, mrem, nrem, mode, e, bias);
   }
 
+  // A last sliver of C's columns that fits in one vector (194 = 6·32 + 2) is computed one vector
+  // wide, not NV: the other vectors would be padding.
+  static constexpr bool one_vector(int ncols) { return NV > 1 && ncols <= W; }
+
   // A in place pays when C is narrow (few column tiles share each packed sliver) and A's rows do
   // not all fall in the same L1 sets (a row stride of a multiple of 1 KiB would have the MR rows
   // evict each other).
@@ -456,7 +460,7 @@ struct Gemm {
               float* c = p.c + (ic + ir) * p.n + jc + jr;
               const float* bias = e.bias ? e.bias + jc + jr : nullptr;
               const float* b = bb + jr * kc;
-              const bool one = NV > 1 && nrem <= W;  // a last sliver one vector wide
+              const bool one = one_vector(nrem);
               if (ir < whole) {
                 const float* a = p.a + (ic + ir) * p.k + pc;
                 if (one) tile<true, 1>(kc, a, p.k, b, c, p.n, mrem, nrem, mode, e, bias);
@@ -498,7 +502,7 @@ struct Gemm {
   // latency), each vector of W used once. j0 is a whole number of slivers; j1 too, or n.
   static constexpr int GEMV_S = 6;  // slivers at a time: 2·6 accumulators of the 16 (AVX2) or 32 registers
 
-  // NARROW: the last sliver holds at most W columns (194 = 6·32 + 2): one vector of it, not NV.
+  // NARROW: the last sliver is one_vector.
   template <int S, bool NARROW>
   static void gemv_slivers(const float* x, const float* blk, int64_t kc, float* y, int nlast, int mode, const Epi& e,
                            const float* bias) {
@@ -542,7 +546,7 @@ struct Gemm {
       for (int64_t g = 0; g < groups; g++) {  // groups as even as possible: 7 slivers are 4 + 3
         const int64_t a = s0 + g * ns / groups, b = s0 + (g + 1) * ns / groups;
         const int nlast = static_cast<int>(min_(j1, b * NR) - (b - 1) * NR);
-        GemvSlivers f = gemv_pick(static_cast<int>(b - a), NV > 1 && nlast <= W, std::make_integer_sequence<int, GEMV_S>());
+        GemvSlivers f = gemv_pick(static_cast<int>(b - a), one_vector(nlast), std::make_integer_sequence<int, GEMV_S>());
         f(x + pc, blk + a * NR * kc, kc, y + a * NR, nlast, mode, e, e.bias ? e.bias + a * NR : nullptr);
       }
     }
@@ -708,10 +712,10 @@ struct Driver {
     float* ws = trimnet::thread_workspace(G::workspace_floats(), tid != 0);
     if (!ws) return;
     const int64_t total = job.split_n ? p.n : p.m;
+    const int64_t q = job.tiles / job.nchunks, r = job.tiles % job.nchunks;  // the first r chunks get q + 1 tiles
     for (;;) {
       int64_t c = job.next.fetch_add(1);
       if (c >= job.nchunks) break;
-      const int64_t q = job.tiles / job.nchunks, r = job.tiles % job.nchunks;  // the first r chunks get q + 1 tiles
       const int64_t lo = (c * q + min_(c, r)) * job.unit, hi = min_(total, ((c + 1) * q + min_(c + 1, r)) * job.unit);
       if (job.split_n) G::region(p, job.e, 0, p.m, lo, hi, ws);
       else G::region(p, job.e, lo, hi, 0, p.n, ws);

@@ -14,7 +14,6 @@
 // thread count. Rows of A and B are contiguous, so a slice is a plain pointer offset.
 #include <algorithm>
 #include <atomic>
-#include <cstdlib>
 #include <memory>
 #include <new>
 
@@ -29,10 +28,6 @@ namespace {
 constexpr int64_t SLICE_MIN = 8192;  // k per slice at least (packing and C passes amortised)
 constexpr int64_t SLICES_MAX = 16;
 constexpr int64_t RESULT_MAX = int64_t(1) << 20;  // m·n floats per partial (4 MiB)
-
-struct FreeDeleter {
-  void operator()(float* p) const { std::free(p); }
-};
 
 struct SliceJob {
   const GemmParams* p;
@@ -113,8 +108,7 @@ bool gemm_k_split(const GemmParams& p, int nthreads, void (*kernel)(const GemmPa
   job.slices = std::min(SLICES_MAX, p.k / SLICE_MIN);
   job.slice_k = (p.k + job.slices - 1) / job.slices;
   job.slices = (p.k + job.slice_k - 1) / job.slice_k;
-  std::unique_ptr<float, FreeDeleter> partials(
-      static_cast<float*>(std::aligned_alloc(64, (static_cast<size_t>(job.slices * mn) * sizeof(float) + 63) / 64 * 64)));
+  AlignedFloats partials = aligned_floats(static_cast<size_t>(job.slices * mn));
   if (!partials) throw std::bad_alloc();
   job.partials = partials.get();
   pool_run(std::max(1, std::min<int>(nthreads, static_cast<int>(job.slices))), slice_worker, &job);
